@@ -1,0 +1,32 @@
+//! The common resource graph that parity compares.
+//!
+//! Both sides of a comparison (local: docker compose; prod: Kubernetes, later Terraform) are read
+//! into the same types: a [`ResourceGraph`] of [`Node`]s ([`Service`]s with their [`Container`]s,
+//! [`ConfigSource`]s such as ConfigMaps, Secrets and env files, [`BackingService`]s, and plain
+//! [`Resource`]s for kinds parity does not model) joined by typed [`Edge`]s. Every element keeps its
+//! [`Origin`]: the file, line and column it was read from.
+//!
+//! This crate does no I/O and knows no file format: loaders build the graph, the engine reads it.
+
+mod diagnostic;
+mod env;
+mod finding;
+mod graph;
+mod image;
+mod origin;
+mod service;
+mod text;
+
+pub use diagnostic::{Diagnostic, DiagnosticLevel};
+pub use env::{EnvSource, EnvValue, EnvVar};
+pub use finding::{Finding, Location, Severity, Side};
+pub use graph::{
+    BackingService, ConfigSource, ConfigSourceKind, Edge, Environment, Node, NodeIndex, Resource,
+    ResourceGraph,
+};
+pub use image::{ImageRef, ImageRefError, parse_image_ref};
+pub use origin::Origin;
+pub use service::{
+    BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
+};
+pub use text::{REDACTED, SensitiveText, looks_secret_key};

@@ -1,0 +1,143 @@
+use std::fmt;
+
+/// A string value that may be a secret.
+///
+/// Secrets are redacted by type: `Display` and `Debug` never show a sensitive value, so a renderer
+/// cannot leak one by formatting it. Comparisons use [`SensitiveText::expose`] explicitly.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SensitiveText {
+    value: String,
+    sensitive: bool,
+}
+
+/// What a redacted value is displayed as.
+pub const REDACTED: &str = "<redacted>";
+
+impl SensitiveText {
+    /// A value that may be shown.
+    pub fn plain(value: impl Into<String>) -> Self {
+        Self { value: value.into(), sensitive: false }
+    }
+
+    /// A value that must never be shown (Secret data, values of secret-looking keys).
+    pub fn secret(value: impl Into<String>) -> Self {
+        Self { value: value.into(), sensitive: true }
+    }
+
+    /// A value that is sensitive when `key` looks like it names a secret.
+    pub fn for_key(key: &str, value: impl Into<String>) -> Self {
+        Self { value: value.into(), sensitive: looks_secret_key(key) }
+    }
+
+    /// Whether the value must be redacted.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    /// The real value, for comparison. Never print it without checking [`Self::is_sensitive`].
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+
+    /// The value as it may be displayed: the value itself, or `<redacted>`.
+    pub fn shown(&self) -> &str {
+        if self.sensitive { REDACTED } else { &self.value }
+    }
+}
+
+impl fmt::Display for SensitiveText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.shown())
+    }
+}
+
+impl fmt::Debug for SensitiveText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.shown())
+    }
+}
+
+/// Whether an env var or config key name looks like it holds a secret
+/// (PASSWORD, TOKEN, SECRET, API_KEY, PRIVATE_KEY, CREDENTIALS, ...).
+///
+/// The match is on name words, so `KEYCLOAK_URL` or `MONKEY` do not count but `API_KEY`,
+/// `db-password` and `githubToken` do.
+pub fn looks_secret_key(key: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "KEY", "APIKEY",
+        "CREDENTIAL", "CREDENTIALS", "PRIVATE", "AUTH", "CERT", "PASSPHRASE", "SALT", "DSN",
+        "SIGNATURE", "COOKIE", "SESSION",
+    ];
+    // Words that contain KEY but name no secret.
+    const NOT_SECRET: &[&str] = &["KEYSPACE", "KEYCLOAK", "PUBLIC"];
+    let upper = key.to_ascii_uppercase();
+    let words = split_words(key);
+    if words.iter().any(|w| NOT_SECRET.contains(&w.as_str())) && !upper.contains("SECRET") {
+        return words.iter().any(|w| {
+            matches!(w.as_str(), "PASSWORD" | "PASSWD" | "TOKEN" | "CREDENTIALS" | "PRIVATE")
+        });
+    }
+    words.iter().any(|w| WORDS.contains(&w.as_str()))
+        || upper.contains("PASSWORD")
+        || upper.contains("SECRET")
+        || upper.contains("APIKEY")
+        || upper.contains("API_KEY")
+        || upper.contains("ACCESS_KEY")
+        || upper.contains("PRIVATE_KEY")
+}
+
+/// Splits `DB_PASSWORD`, `db-password`, `dbPassword` and `db.password` into upper-case words.
+fn split_words(key: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for ch in key.chars() {
+        if !ch.is_ascii_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if ch.is_ascii_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = ch.is_ascii_lowercase() || ch.is_ascii_digit();
+        current.push(ch.to_ascii_uppercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_looking_keys() {
+        for key in [
+            "POSTGRES_PASSWORD", "db-password", "githubToken", "API_KEY", "STRIPE_SECRET",
+            "AWS_SECRET_ACCESS_KEY", "private_key", "JWT_SECRET", "REDIS_PASS", "SENTRY_DSN",
+            "AWS_ACCESS_KEY_ID", "apikey",
+        ] {
+            assert!(looks_secret_key(key), "{key} should look secret");
+        }
+        for key in [
+            "DATABASE_HOST", "KEYCLOAK_URL", "MONKEY", "PORT", "LOG_LEVEL", "NODE_ENV",
+            "CASSANDRA_KEYSPACE", "PASSENGER_COUNT", "PUBLIC_KEY_URL",
+        ] {
+            assert!(!looks_secret_key(key), "{key} should not look secret");
+        }
+    }
+
+    #[test]
+    fn sensitive_text_is_redacted_in_display_and_debug() {
+        let text = SensitiveText::secret("hunter2");
+        assert_eq!(text.to_string(), REDACTED);
+        assert_eq!(format!("{text:?}"), format!("{REDACTED:?}"));
+        assert_eq!(text.expose(), "hunter2");
+        assert_eq!(SensitiveText::for_key("LOG_LEVEL", "debug").to_string(), "debug");
+    }
+}

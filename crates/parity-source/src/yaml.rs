@@ -1,0 +1,598 @@
+//! A YAML tree that keeps every node's line and column.
+//!
+//! Built from `saphyr-parser` events (a YAML 1.2 parser), which is faster than deserialising
+//! into generic values and gives positions for every node. Anchors and aliases are expanded by
+//! copying under a budget ([`Limits::max_alias_nodes`]), so an alias bomb fails fast with an
+//! error instead of exhausting memory; `<<` merge keys are applied as YAML 1.1 (and every tool
+//! that reads compose or Kubernetes files) defines them; duplicate keys are errors, as they are
+//! for `docker compose` and `kubectl`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// Limits that keep a malicious or broken input bounded in time and memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Total nodes that alias expansion may copy, per stream.
+    pub max_alias_nodes: usize,
+    /// Documents in one stream.
+    pub max_documents: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_depth: 200, max_alias_nodes: 1_000_000, max_documents: 100_000 }
+    }
+}
+
+/// A YAML node with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// The node's tag as written (`!reset`, `!!str`), when it has one.
+    pub tag: Option<Box<str>>,
+}
+
+/// The value of a [`Node`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A plain `null`, `~`, or empty value.
+    Null,
+    /// Any other scalar, as text; see [`Node::as_bool`] and [`Node::as_i64`] for typed reads.
+    Scalar(Scalar),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping in document order, merge keys applied.
+    Map(Vec<Entry>),
+}
+
+/// A scalar's text and whether it was quoted (quoted scalars are always strings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    /// The text after YAML unescaping and folding.
+    pub text: String,
+    /// Written in quotes or as a block scalar: never a number, boolean or null.
+    pub quoted: bool,
+}
+
+/// One `key: value` entry of a mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key's text.
+    pub key: String,
+    /// 1-based line of the key.
+    pub line: u32,
+    /// 1-based column of the key.
+    pub column: u32,
+    /// The value.
+    pub value: Node,
+}
+
+/// A YAML syntax error or a limit that was hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// The documents of a stream, and the error that stopped reading, if any.
+///
+/// Documents before a syntax error are kept, so one broken document does not hide the others
+/// that came before it.
+#[derive(Debug, Default)]
+pub struct Stream {
+    /// Complete documents, in order. Empty documents (`---` with nothing after) are left out.
+    pub documents: Vec<Node>,
+    /// The first error, when the stream could not be read to its end.
+    pub error: Option<YamlError>,
+}
+
+/// Parses a YAML stream (one or more documents; JSON is YAML too).
+pub fn parse_stream(text: &str, limits: Limits) -> Stream {
+    let mut builder = Builder::new(limits);
+    let mut stream = Stream::default();
+    for item in Parser::new_from_str(text) {
+        let step = match item {
+            Ok((event, span)) => builder.event(event, span, &mut stream.documents),
+            Err(error) => Err(YamlError {
+                line: error.marker().line() as u32,
+                column: error.marker().col() as u32 + 1,
+                message: error.info().to_owned(),
+            }),
+        };
+        if let Err(error) = step {
+            stream.error = Some(error);
+            break;
+        }
+    }
+    stream
+}
+
+/// Parses text that must hold exactly one document (an empty text gives `Null`).
+pub fn parse_document(text: &str, limits: Limits) -> Result<Node, YamlError> {
+    let mut stream = parse_stream(text, limits);
+    if let Some(error) = stream.error {
+        return Err(error);
+    }
+    match stream.documents.len() {
+        0 => Ok(Node { value: Value::Null, line: 1, column: 1, tag: None }),
+        1 => Ok(stream.documents.remove(0)),
+        _ => {
+            let second = &stream.documents[1];
+            Err(YamlError {
+                line: second.line,
+                column: second.column,
+                message: "expected a single YAML document, found several".to_owned(),
+            })
+        }
+    }
+}
+
+enum Frame {
+    Seq { node: Node, items: Vec<Node>, anchor: usize },
+    Map { node: Node, entries: Vec<Entry>, merges: Vec<Node>, key: Option<(String, u32, u32, bool)>, anchor: usize },
+}
+
+struct Builder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+}
+
+fn position(span: &Span) -> (u32, u32) {
+    (span.start.line() as u32, span.start.col() as u32 + 1)
+}
+
+fn tag_text(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Box<str>> {
+    tag.map(|tag| format!("{}{}", tag.handle, tag.suffix).into_boxed_str())
+}
+
+impl Builder {
+    fn new(limits: Limits) -> Self {
+        Self { limits, stack: Vec::new(), anchors: HashMap::new(), alias_nodes: 0 }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span, documents: &mut Vec<Node>) -> Result<(), YamlError> {
+        let (line, column) = position(&span);
+        let error = |message: String| YamlError { line, column, message };
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let tag = tag_text(tag);
+                let quoted = style != ScalarStyle::Plain;
+                let explicit_string = tag.as_deref().is_some_and(|t| t == "tag:yaml.org,2002:str" || t == "!!str");
+                let value = if !quoted && !explicit_string && is_null(&text) {
+                    Value::Null
+                } else {
+                    Value::Scalar(Scalar { text: text.into_owned(), quoted: quoted || explicit_string })
+                };
+                let node = Node { value, line, column, tag };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.push(node, documents, Some(style == ScalarStyle::Plain))
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.check_depth(line, column)?;
+                let node = Node { value: Value::Null, line, column, tag: tag_text(tag) };
+                self.stack.push(Frame::Seq { node, items: Vec::new(), anchor });
+                Ok(())
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.check_depth(line, column)?;
+                let node = Node { value: Value::Null, line, column, tag: tag_text(tag) };
+                self.stack.push(Frame::Map { node, entries: Vec::new(), merges: Vec::new(), key: None, anchor });
+                Ok(())
+            }
+            Event::SequenceEnd => match self.stack.pop() {
+                Some(Frame::Seq { mut node, items, anchor }) => {
+                    node.value = Value::Seq(items);
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push(node, documents, None)
+                }
+                _ => Err(error("unbalanced sequence end".to_owned())),
+            },
+            Event::MappingEnd => match self.stack.pop() {
+                Some(Frame::Map { mut node, mut entries, merges, anchor, .. }) => {
+                    apply_merges(&mut entries, merges);
+                    node.value = Value::Map(entries);
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, node.clone());
+                    }
+                    self.push(node, documents, None)
+                }
+                _ => Err(error("unbalanced mapping end".to_owned())),
+            },
+            Event::Alias(anchor) => {
+                let Some(target) = self.anchors.get(&anchor) else {
+                    return Err(error("alias to an unknown anchor".to_owned()));
+                };
+                let mut budget = self.limits.max_alias_nodes.saturating_sub(self.alias_nodes);
+                let Some(mut copy) = clone_bounded(target, &mut budget) else {
+                    return Err(error(format!(
+                        "alias expansion exceeds the limit of {} nodes (an alias bomb?)",
+                        self.limits.max_alias_nodes
+                    )));
+                };
+                self.alias_nodes = self.limits.max_alias_nodes - budget;
+                // Errors and findings should point at the alias, not at the anchor.
+                copy.line = line;
+                copy.column = column;
+                self.push(copy, documents, None)
+            }
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                if documents.len() >= self.limits.max_documents {
+                    return Err(error(format!("more than {} documents in one stream", self.limits.max_documents)));
+                }
+                Ok(())
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => Ok(()),
+        }
+    }
+
+    fn check_depth(&self, line: u32, column: u32) -> Result<(), YamlError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(YamlError {
+                line,
+                column,
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds a finished node to its parent, or ends the document when there is no parent.
+    /// `plain_scalar` is `Some(true)` for an unquoted scalar, which is what makes `<<` a merge key.
+    fn push(&mut self, node: Node, documents: &mut Vec<Node>, plain_scalar: Option<bool>) -> Result<(), YamlError> {
+        match self.stack.last_mut() {
+            None => {
+                if node.value != Value::Null || node.tag.is_some() {
+                    documents.push(node);
+                }
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map { entries, merges, key, .. }) => match key.take() {
+                None => {
+                    let text = match node.value {
+                        Value::Scalar(scalar) => scalar.text,
+                        Value::Null => String::new(),
+                        _ => {
+                            return Err(YamlError {
+                                line: node.line,
+                                column: node.column,
+                                message: "mapping keys must be plain values, not sequences or mappings".to_owned(),
+                            });
+                        }
+                    };
+                    let is_merge = text == "<<" && plain_scalar == Some(true);
+                    *key = Some((text, node.line, node.column, is_merge));
+                    Ok(())
+                }
+                Some((text, line, column, true)) => {
+                    let _ = text;
+                    match node.value {
+                        Value::Map(_) => merges.push(node),
+                        Value::Seq(items) => {
+                            for item in items {
+                                if !matches!(item.value, Value::Map(_)) {
+                                    return Err(merge_error(&item));
+                                }
+                                merges.push(item);
+                            }
+                        }
+                        _ => return Err(YamlError { line, column, ..merge_error(&node) }),
+                    }
+                    Ok(())
+                }
+                Some((text, line, column, false)) => {
+                    if let Some(first) = find_duplicate(entries, &text) {
+                        return Err(YamlError {
+                            line,
+                            column,
+                            message: format!("duplicate key {text:?} (first defined on line {first})"),
+                        });
+                    }
+                    entries.push(Entry { key: text, line, column, value: node });
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+fn merge_error(node: &Node) -> YamlError {
+    YamlError {
+        line: node.line,
+        column: node.column,
+        message: "a merge key `<<` takes a mapping or a sequence of mappings".to_owned(),
+    }
+}
+
+fn find_duplicate(entries: &[Entry], key: &str) -> Option<u32> {
+    entries.iter().find(|entry| entry.key == key).map(|entry| entry.line)
+}
+
+/// Keys written in the mapping win over merged ones; among merged mappings the first wins.
+fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
+    if merges.is_empty() {
+        return;
+    }
+    let mut seen: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+    for merge in merges {
+        if let Value::Map(merged) = merge.value {
+            for entry in merged {
+                if seen.insert(entry.key.clone()) {
+                    entries.push(entry);
+                }
+            }
+        }
+    }
+}
+
+/// Copies `node`, spending one unit of `budget` per node; `None` when the budget runs out.
+fn clone_bounded(node: &Node, budget: &mut usize) -> Option<Node> {
+    *budget = budget.checked_sub(1)?;
+    let value = match &node.value {
+        Value::Seq(items) => Value::Seq(items.iter().map(|item| clone_bounded(item, budget)).collect::<Option<_>>()?),
+        Value::Map(entries) => Value::Map(
+            entries
+                .iter()
+                .map(|entry| {
+                    Some(Entry {
+                        key: entry.key.clone(),
+                        line: entry.line,
+                        column: entry.column,
+                        value: clone_bounded(&entry.value, budget)?,
+                    })
+                })
+                .collect::<Option<_>>()?,
+        ),
+        other => other.clone(),
+    };
+    Some(Node { value, line: node.line, column: node.column, tag: node.tag.clone() })
+}
+
+/// YAML 1.2 core schema nulls.
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+impl Node {
+    /// The mapping's entries, when this is a mapping.
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// The sequence's items, when this is a sequence.
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, when this is a non-null scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(scalar) => Some(&scalar.text),
+            _ => None,
+        }
+    }
+
+    /// Whether this is `null`, `~` or empty.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The entry for `key`, when this is a mapping that has it.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().find(|entry| entry.key == key)
+    }
+
+    /// The value for `key`, when this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|entry| &entry.value)
+    }
+
+    /// The value at a path of keys (`["spec", "template", "spec"]`).
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// A boolean, for plain `true`/`false` (YAML 1.2, any case as Go's YAML libraries accept).
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar(Scalar { text, quoted: false }) => match text.as_str() {
+                "true" | "True" | "TRUE" => Some(true),
+                "false" | "False" | "FALSE" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// An integer, for plain decimal, `0x` hex or `0o` octal scalars.
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Scalar(Scalar { text, quoted: false }) => parse_int(text),
+            _ => None,
+        }
+    }
+
+    /// The scalar as a string the way tools that stringify YAML values print it: scalars as
+    /// written, `null` as `None`.
+    pub fn scalar_text(&self) -> Option<&str> {
+        self.as_str()
+    }
+
+    /// A short name of the node's type for "expected X, found Y" messages.
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            Value::Null => "null",
+            Value::Scalar(_) if self.as_bool().is_some() => "a boolean",
+            Value::Scalar(_) if self.as_i64().is_some() => "a number",
+            Value::Scalar(_) => "a string",
+            Value::Seq(_) => "a sequence",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let value = if let Some(hex) = digits.strip_prefix("0x") {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if let Some(octal) = digits.strip_prefix("0o") {
+        i64::from_str_radix(octal, 8).ok()?
+    } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> Node {
+        parse_document(text, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn keeps_positions_of_keys_and_values() {
+        let root = doc("a: 1\nb:\n  c: [x, y]\n");
+        let b = root.entry("b").unwrap();
+        assert_eq!((b.line, b.column), (2, 1));
+        let c = b.value.entry("c").unwrap();
+        assert_eq!((c.line, c.column), (3, 3));
+        let y = &c.value.as_seq().unwrap()[1];
+        assert_eq!((y.as_str(), y.line, y.column), (Some("y"), 3, 10));
+    }
+
+    #[test]
+    fn scalars_keep_their_text_and_typed_reads_follow_yaml_1_2() {
+        let root = doc("n: 08\nq: '1'\nt: true\ny: yes\nz: ~\nh: 0x1f\ne:\n");
+        assert_eq!(root.get("n").unwrap().as_str(), Some("08"));
+        assert_eq!(root.get("q").unwrap().as_i64(), None);
+        assert_eq!(root.get("t").unwrap().as_bool(), Some(true));
+        assert_eq!(root.get("y").unwrap().as_bool(), None);
+        assert!(root.get("z").unwrap().is_null());
+        assert!(root.get("e").unwrap().is_null());
+        assert_eq!(root.get("h").unwrap().as_i64(), Some(31));
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys() {
+        let root = doc(
+            "x-base: &base\n  image: app:1\n  env: {A: 1}\nweb:\n  <<: *base\n  image: app:2\nworker: *base\n",
+        );
+        let web = root.get("web").unwrap();
+        assert_eq!(web.get("image").unwrap().as_str(), Some("app:2"));
+        assert_eq!(web.path(&["env", "A"]).unwrap().as_str(), Some("1"));
+        let worker = root.get("worker").unwrap();
+        assert_eq!(worker.get("image").unwrap().as_str(), Some("app:1"));
+        assert_eq!(worker.line, 7, "an alias points at where it is used");
+    }
+
+    #[test]
+    fn merge_of_a_sequence_first_mapping_wins() {
+        let root = doc("a: &a {k: 1, x: 1}\nb: &b {k: 2, y: 2}\nc:\n  <<: [*a, *b]\n");
+        let c = root.get("c").unwrap();
+        assert_eq!(c.get("k").unwrap().as_str(), Some("1"));
+        assert_eq!(c.get("y").unwrap().as_str(), Some("2"));
+        let quoted = doc("'<<': {a: 1}\n");
+        assert!(quoted.get("<<").is_some(), "a quoted << is an ordinary key");
+    }
+
+    #[test]
+    fn alias_bomb_fails_fast() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for level in 1..12 {
+            let prev = format!("*a{}", level - 1);
+            text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![prev.as_str(); 9].join(", ")));
+        }
+        let start = std::time::Instant::now();
+        let error = parse_document(&text, Limits::default()).unwrap_err();
+        assert!(error.message.contains("alias bomb"), "{error}");
+        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let flow = "[".repeat(100_000);
+        let error = parse_document(&flow, Limits::default()).unwrap_err();
+        assert!(error.message.contains("recursion limit"), "{error}");
+        let block: String = (0..300).map(|depth| format!("{}k{depth}:\n", " ".repeat(depth))).collect();
+        let error = parse_document(&block, Limits::default()).unwrap_err();
+        assert!(error.message.contains("nesting deeper than 200"), "{error}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let error = parse_document("a: 1\nb: 2\na: 3\n", Limits::default()).unwrap_err();
+        assert_eq!((error.line, error.column), (3, 1));
+        assert!(error.message.contains("duplicate key \"a\" (first defined on line 1)"));
+    }
+
+    #[test]
+    fn syntax_errors_have_positions_and_earlier_documents_survive() {
+        let stream = parse_stream("a: 1\n---\nb: [\n", Limits::default());
+        assert_eq!(stream.documents.len(), 1);
+        let error = stream.error.unwrap();
+        assert!(error.line >= 3, "{error}");
+    }
+
+    #[test]
+    fn streams_skip_empty_documents_and_read_json() {
+        let stream = parse_stream("---\n---\na: 1\n---\n# only a comment\n", Limits::default());
+        assert_eq!(stream.documents.len(), 1);
+        assert!(stream.error.is_none());
+        let json = doc("{\"a\": [1, 2], \"b\": \"x\"}");
+        assert_eq!(json.get("b").unwrap().as_str(), Some("x"));
+        assert_eq!(doc("").value, Value::Null);
+    }
+
+    #[test]
+    fn too_many_documents() {
+        let limits = Limits { max_documents: 3, ..Limits::default() };
+        let stream = parse_stream(&"---\na: 1\n".repeat(5), limits);
+        assert_eq!(stream.documents.len(), 3);
+        assert!(stream.error.unwrap().message.contains("more than 3 documents"));
+    }
+}

@@ -14,6 +14,7 @@ mod finding;
 mod graph;
 mod image;
 mod origin;
+mod report;
 mod service;
 mod text;
 
@@ -26,6 +27,7 @@ pub use graph::{
 };
 pub use image::{ImageRef, ImageRefError, parse_image_ref};
 pub use origin::Origin;
+pub use report::{Pair, PairedBy, REPORT_VERSION, Report, SideDiagnostic, SideSummary, Summary};
 pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };

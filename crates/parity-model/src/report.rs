@@ -1,0 +1,109 @@
+use crate::{Diagnostic, Finding, Severity, Side};
+
+/// The JSON report schema version. Bump only for breaking changes; tools depend on it.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The result of comparing two environments: what renderers render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The local side.
+    pub local: SideSummary,
+    /// The prod side.
+    pub prod: SideSummary,
+    /// How services were paired across the sides.
+    pub pairs: Vec<Pair>,
+    /// Findings, sorted deterministically.
+    pub findings: Vec<Finding>,
+    /// Problems reading either side's input.
+    pub diagnostics: Vec<SideDiagnostic>,
+}
+
+/// A summary of one side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideSummary {
+    /// The root it was loaded from.
+    pub root: String,
+    /// Number of services (workloads).
+    pub services: usize,
+}
+
+/// Two services matched across the sides, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    /// Local service name.
+    pub local: String,
+    /// Prod service name.
+    pub prod: String,
+    /// Why they were paired.
+    pub paired_by: PairedBy,
+}
+
+/// Why two services were paired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PairedBy {
+    /// Same name on both sides.
+    ExactName,
+    /// Same name after normalising case, `-`/`_`, and environment affixes (`-prod`, `prod-`).
+    NormalizedName,
+    /// A label (`app.kubernetes.io/name`, `app`, `io.kompose.service`) names the other service.
+    Label,
+    /// A mapping in the policy file.
+    Mapping,
+}
+
+impl PairedBy {
+    /// The stable id used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairedBy::ExactName => "exact-name",
+            PairedBy::NormalizedName => "normalized-name",
+            PairedBy::Label => "label",
+            PairedBy::Mapping => "mapping",
+        }
+    }
+}
+
+/// A load diagnostic and the side it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideDiagnostic {
+    /// Which side's input.
+    pub side: Side,
+    /// The diagnostic.
+    pub diagnostic: Diagnostic,
+}
+
+/// Counts of findings per severity.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Errors.
+    pub error: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Notes.
+    pub note: usize,
+}
+
+impl Report {
+    /// Counts findings per severity.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for finding in &self.findings {
+            match finding.severity {
+                Severity::Error => summary.error += 1,
+                Severity::Warning => summary.warning += 1,
+                Severity::Note => summary.note += 1,
+            }
+        }
+        summary
+    }
+
+    /// Whether any finding is at or above `threshold`.
+    pub fn has_findings_at(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|finding| finding.severity.at_least(threshold))
+    }
+
+    /// Whether either side had input that could not be read.
+    pub fn has_load_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.diagnostic.level == crate::DiagnosticLevel::Error)
+    }
+}

@@ -15,6 +15,7 @@ mod graph;
 mod image;
 mod origin;
 mod report;
+mod rule;
 mod service;
 mod text;
 
@@ -28,6 +29,7 @@ pub use graph::{
 pub use image::{ImageRef, ImageRefError, parse_image_ref};
 pub use origin::Origin;
 pub use report::{Pair, PairedBy, REPORT_VERSION, Report, SideDiagnostic, SideSummary, Summary};
+pub use rule::{RuleFamily, RuleMeta};
 pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };

@@ -109,6 +109,10 @@ pub struct Container {
     pub init: bool,
     /// Health checking declared for the container.
     pub healthcheck: Option<Healthcheck>,
+    /// Sources whose keys all become env vars (Kubernetes `envFrom`) but that were not in the
+    /// input, so the variables they set are unknown. Written as `configmap/NAME` or `secret/NAME`
+    /// (kubectl's notation) so a rule can name them; empty when every source was resolved.
+    pub env_from_unresolved: Vec<String>,
 }
 
 impl Container {
@@ -123,6 +127,7 @@ impl Container {
             volumes: Vec::new(),
             init: false,
             healthcheck: None,
+            env_from_unresolved: Vec::new(),
         }
     }
 

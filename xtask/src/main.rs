@@ -1,1 +1,49 @@
-fn main() {}
+//! Developer chores for parity: `cargo xtask <command>`.
+//!
+//! - `cargo xtask ci`: run exactly what `.ci/run` runs (fmt check, clippy, the README's tests), so
+//!   local runs and CI never diverge.
+//! - `cargo xtask tidy`: check the repository's invariants (also run as a test).
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod tidy;
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("ci") => run_ci(),
+        Some("tidy") => {
+            let problems = tidy::check(&tidy::workspace_root())?;
+            if problems.is_empty() {
+                println!("tidy: ok");
+                Ok(())
+            } else {
+                for problem in &problems {
+                    eprintln!("tidy: {problem}");
+                }
+                bail!("{} tidy problem(s)", problems.len())
+            }
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <ci|tidy>");
+            bail!("unknown or missing command")
+        }
+    }
+}
+
+fn run_ci() -> Result<()> {
+    let root = tidy::workspace_root();
+    let status = Command::new("bash")
+        .arg(root.join(".ci/run"))
+        .current_dir(&root)
+        .status()
+        .context("running .ci/run")?;
+    if !status.success() {
+        bail!(".ci/run failed: {status}");
+    }
+    Ok(())
+}

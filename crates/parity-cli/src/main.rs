@@ -1,1 +1,255 @@
-fn main() {}
+//! The `parity` command line. The only crate that prints or picks an exit code.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use parity::{DiagnosticLevel, Environment, LoadOptions, Policy, Report, Severity};
+
+/// Exit code: no finding at or above `--fail-on`.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code: drift found at or above `--fail-on`.
+const EXIT_DRIFT: u8 = 1;
+/// Exit code: usage error, or input that could not be read.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "parity", version, about = "Catch drift between local (docker compose) and production (Kubernetes) before it ships")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compare a local and a production description of the same application.
+    Diff(DiffArgs),
+    /// Print a rule's documentation (by name, e.g. image-mismatch, or code, e.g. PAR201).
+    Explain {
+        /// Rule name or code.
+        rule: String,
+    },
+    /// List the rules with their code, default severity and summary.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// The local side: a folder (compose files are found in it) or a file.
+    local: PathBuf,
+    /// The production side: a folder of Kubernetes manifests, a file, or `-` for standard input
+    /// (e.g. `helm template ... | parity diff compose.yaml -`).
+    prod: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Exit with 1 when a finding at or above this severity is reported.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Policy file. Default: the closest parity.yaml from the current directory up to the
+    /// repository root, layered over the built-in policy.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Enable a compose profile (repeatable), like `docker compose --profile`.
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// Let compose interpolation read variables from this shell's environment (by default only
+    /// the `.env` file is used, so results do not depend on who runs parity).
+    #[arg(long)]
+    use_shell_env: bool,
+    /// When to colour the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Note,
+    /// Never exit 1 because of findings.
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Diff(args) => run_diff(&args),
+        Command::Explain { rule } => run_explain(&rule),
+        Command::Rules { format } => run_rules(format),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::from(EXIT_CLEAN),
+        Err(error) => {
+            eprintln!("parity: error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run_diff(args: &DiffArgs) -> Result<u8> {
+    let policy = match &args.policy {
+        Some(path) => parity::load_policy(path)?,
+        None => match std::env::current_dir().ok().and_then(|dir| parity::find_policy(&dir)) {
+            Some(path) => parity::load_policy(&path)?,
+            None => Policy::builtin(),
+        },
+    };
+    let mut options = LoadOptions::default();
+    options.compose.profiles = args.profiles.clone();
+    options.compose.use_process_env = args.use_shell_env;
+
+    let (local, prod) = join_both(|| load_side(&args.local, &options), || load_side(&args.prod, &options));
+    let (local, prod) = (local.context("loading the local side")?, prod.context("loading the prod side")?);
+    let report = parity::diff(&local, &prod, &policy);
+
+    print_diagnostics(&report, matches!(args.format, Format::Text));
+    write_report(args, &report)?;
+
+    if report.has_load_errors() {
+        return Ok(EXIT_ERROR);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    Ok(match threshold {
+        Some(threshold) if report.has_findings_at(threshold) => EXIT_DRIFT,
+        _ => EXIT_CLEAN,
+    })
+}
+
+/// Runs both closures, the second on another thread: loading the two sides is independent.
+fn join_both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        (first, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+fn load_side(path: &Path, options: &LoadOptions) -> Result<Environment> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        return Ok(parity::load_stream("<stdin>", &text));
+    }
+    Ok(parity::load_with(path, options)?)
+}
+
+/// Load problems go to standard error so they never corrupt a machine-readable report.
+fn print_diagnostics(report: &Report, include_notes: bool) {
+    let mut stderr = io::stderr().lock();
+    for item in &report.diagnostics {
+        let diagnostic = &item.diagnostic;
+        if diagnostic.level == DiagnosticLevel::Note && !include_notes {
+            continue;
+        }
+        let _ = writeln!(stderr, "{}: {}: {}", diagnostic.origin, diagnostic.level.as_str(), diagnostic.message);
+    }
+}
+
+fn write_report(args: &DiffArgs, report: &Report) -> Result<()> {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut buffer = Vec::new();
+    match args.format {
+        Format::Text => parity::render_text(report, parity::TextOptions { color }, &mut buffer)?,
+        Format::Json => parity::render_json(report, &mut buffer)?,
+    }
+    match &args.output {
+        Some(path) => std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?,
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&buffer)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn run_explain(rule: &str) -> Result<u8> {
+    let Some(rule) = parity::find_rule(rule) else {
+        let names: Vec<&str> = parity::RULES.iter().map(|rule| rule.meta().name).collect();
+        anyhow::bail!("unknown rule {rule:?}; known rules: {}", names.join(", "));
+    };
+    let meta = rule.meta();
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "# {} ({})\n", meta.name, meta.code)?;
+    writeln!(stdout, "Default severity: {}\n", meta.default_severity)?;
+    writeln!(stdout, "{}", meta.explanation())?;
+    Ok(EXIT_CLEAN)
+}
+
+fn run_rules(format: RulesFormat) -> Result<u8> {
+    let mut stdout = io::stdout().lock();
+    match format {
+        RulesFormat::Text => {
+            for rule in parity::RULES {
+                let meta = rule.meta();
+                writeln!(stdout, "{:<8} {:<18} {:<8} {}", meta.code, meta.name, meta.default_severity.as_str(), meta.summary())?;
+            }
+        }
+        RulesFormat::Json => {
+            let rules: Vec<serde_json::Value> = parity::RULES
+                .iter()
+                .map(|rule| {
+                    let meta = rule.meta();
+                    serde_json::json!({
+                        "code": meta.code,
+                        "name": meta.name,
+                        "severity": meta.default_severity.as_str(),
+                        "summary": meta.summary(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut stdout, &rules)?;
+            writeln!(stdout)?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,145 @@
+//! Deciding what a root holds and loading it with the right loader.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parity_compose::ComposeOptions;
+use parity_model::{Diagnostic, Environment, Origin};
+use parity_source::yaml;
+use rayon::prelude::*;
+
+use crate::Error;
+
+/// How to load a side.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Compose options (profiles, whether the process environment is used for interpolation).
+    pub compose: ComposeOptions,
+    /// Largest input file read, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { compose: ComposeOptions::default(), max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES }
+    }
+}
+
+/// Loads a folder or a file with default options.
+pub fn load(path: impl AsRef<Path>) -> Result<Environment, Error> {
+    load_with(path.as_ref(), &LoadOptions::default())
+}
+
+/// Loads a folder or a file.
+///
+/// A folder holding compose files (`compose.yaml`, `docker-compose.yml`, ... and their override
+/// files) is a compose project; otherwise its YAML and JSON files are read as Kubernetes
+/// manifests. A single file is detected by its name and content.
+pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
+    let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound { path: path.to_owned() },
+        _ => Error::Io { path: path.to_owned(), source },
+    })?;
+    let mut env = Environment::new(path.display().to_string());
+    if metadata.is_dir() {
+        let compose_files = parity_compose::discover(path);
+        if !compose_files.is_empty() {
+            parity_compose::load(&compose_files, &options.compose, &mut env);
+            return Ok(env);
+        }
+        let manifests = parity_k8s::discover(path);
+        if manifests.is_empty() {
+            env.diagnostics.push(Diagnostic::error(
+                Origin::file(Arc::from(env.root.as_str())),
+                "no compose file (compose.yaml, docker-compose.yml, ...) and no Kubernetes manifest (.yaml, .yml, .json) found",
+            ));
+            return Ok(env);
+        }
+        load_manifests(&manifests, options, &mut env);
+    } else if is_compose_file_name(path) {
+        parity_compose::load(&[path.to_owned()], &options.compose, &mut env);
+    } else {
+        let display: Arc<str> = Arc::from(path.display().to_string());
+        match parity_source::read_text(path, options.max_file_bytes) {
+            Ok(text) if looks_like_compose(&text) => {
+                parity_compose::load(&[path.to_owned()], &options.compose, &mut env);
+            }
+            Ok(text) => {
+                env.files.push(display.to_string());
+                let parsed = parity_k8s::parse_file(display, &text);
+                parity_k8s::build(vec![parsed], &mut env);
+            }
+            Err(error) => env.diagnostics.push(read_error(display, &error)),
+        }
+    }
+    Ok(env)
+}
+
+/// Loads a YAML stream that is not in a file (standard input): Kubernetes manifests such as
+/// `helm template` output, or a compose file.
+pub fn load_stream(display: &str, text: &str) -> Environment {
+    let mut env = Environment::new(display);
+    let display: Arc<str> = Arc::from(display);
+    env.files.push(display.to_string());
+    if looks_like_compose(text) {
+        // Compose files refer to files beside them (.env, env_file, extends), which a stream
+        // has none of: refuse rather than resolve them against the wrong folder.
+        env.diagnostics.push(Diagnostic::error(
+            Origin::file(display),
+            "a compose file cannot be read from standard input (it needs its folder for .env and env_file): pass its path",
+        ));
+        return env;
+    }
+    let parsed = parity_k8s::parse_file(display, text);
+    parity_k8s::build(vec![parsed], &mut env);
+    env
+}
+
+/// Reads and parses manifests in parallel, then links them in the order given.
+fn load_manifests(files: &[PathBuf], options: &LoadOptions, env: &mut Environment) {
+    let results: Vec<Result<parity_k8s::ParsedFile, Diagnostic>> = files
+        .par_iter()
+        .map(|file| {
+            let display: Arc<str> = Arc::from(file.display().to_string());
+            match parity_source::read_text(file, options.max_file_bytes) {
+                Ok(text) => Ok(parity_k8s::parse_file(display, &text)),
+                Err(error) => Err(read_error(display, &error)),
+            }
+        })
+        .collect();
+    let mut parsed = Vec::with_capacity(results.len());
+    for (file, result) in files.iter().zip(results) {
+        env.files.push(file.display().to_string());
+        match result {
+            Ok(file) => parsed.push(file),
+            Err(diagnostic) => env.diagnostics.push(diagnostic),
+        }
+    }
+    parity_k8s::build(parsed, env);
+}
+
+fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnostic {
+    let (line, column) = error.position().unwrap_or((0, 0));
+    let message = match error {
+        parity_source::SourceError::Io { source, .. } => format!("cannot read file: {source}"),
+        parity_source::SourceError::TooLarge { size, limit, .. } => {
+            format!("file is {size} bytes, over the limit of {limit} bytes")
+        }
+        parity_source::SourceError::NotUtf8 { .. } => "not valid UTF-8 text".to_owned(),
+        other => other.to_string(),
+    };
+    Diagnostic::error(Origin::new(display, line, column), message)
+}
+
+/// `compose.yaml`, `docker-compose.prod.yml`, `compose.override.yaml`, ...
+fn is_compose_file_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+    (name.starts_with("compose.") || name.starts_with("docker-compose"))
+        && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// Whether the first document of a stream is a compose file rather than a Kubernetes object.
+fn looks_like_compose(text: &str) -> bool {
+    let stream = yaml::parse_stream(text, yaml::Limits::default());
+    stream.documents.first().is_some_and(parity_compose::is_compose_document)
+}

@@ -28,17 +28,29 @@ pub enum DiagnosticLevel {
 impl Diagnostic {
     /// An error at `origin`.
     pub fn error(origin: Origin, message: impl Into<String>) -> Self {
-        Self { level: DiagnosticLevel::Error, origin, message: message.into() }
+        Self {
+            level: DiagnosticLevel::Error,
+            origin,
+            message: message.into(),
+        }
     }
 
     /// A warning at `origin`.
     pub fn warning(origin: Origin, message: impl Into<String>) -> Self {
-        Self { level: DiagnosticLevel::Warning, origin, message: message.into() }
+        Self {
+            level: DiagnosticLevel::Warning,
+            origin,
+            message: message.into(),
+        }
     }
 
     /// A note at `origin`.
     pub fn note(origin: Origin, message: impl Into<String>) -> Self {
-        Self { level: DiagnosticLevel::Note, origin, message: message.into() }
+        Self {
+            level: DiagnosticLevel::Note,
+            origin,
+            message: message.into(),
+        }
     }
 }
 
@@ -55,6 +67,12 @@ impl DiagnosticLevel {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}: {}", self.origin, self.level.as_str(), self.message)
+        write!(
+            f,
+            "{}: {}: {}",
+            self.origin,
+            self.level.as_str(),
+            self.message
+        )
     }
 }

@@ -54,7 +54,10 @@ impl EnvValue {
     pub fn shown(&self) -> Option<&str> {
         match self {
             EnvValue::Literal(text) => Some(text.shown()),
-            EnvValue::FromSource { resolved: Some(text), .. } => Some(text.shown()),
+            EnvValue::FromSource {
+                resolved: Some(text),
+                ..
+            } => Some(text.shown()),
             _ => None,
         }
     }
@@ -63,7 +66,10 @@ impl EnvValue {
     pub fn known(&self) -> Option<&SensitiveText> {
         match self {
             EnvValue::Literal(text) => Some(text),
-            EnvValue::FromSource { resolved: Some(text), .. } => Some(text),
+            EnvValue::FromSource {
+                resolved: Some(text),
+                ..
+            } => Some(text),
             _ => None,
         }
     }
@@ -74,7 +80,12 @@ impl EnvValue {
         match self {
             EnvValue::Literal(text) => text.shown().to_owned(),
             EnvValue::FromHost => "(from host environment)".to_owned(),
-            EnvValue::FromSource { source, source_name, key, .. } => {
+            EnvValue::FromSource {
+                source,
+                source_name,
+                key,
+                ..
+            } => {
                 let kind = match source {
                     EnvSource::ConfigMap => "configmap",
                     EnvSource::Secret => "secret",

@@ -122,6 +122,12 @@ pub struct Finding {
 impl Finding {
     /// The sort key that makes reports deterministic: service, rule, key, then locations.
     pub fn sort_key(&self) -> impl Ord + '_ {
-        (&self.service, self.rule, &self.key, &self.locations, &self.message)
+        (
+            &self.service,
+            self.rule,
+            &self.key,
+            &self.locations,
+            &self.message,
+        )
     }
 }

@@ -121,7 +121,9 @@ impl ResourceGraph {
 
     /// All nodes in insertion order.
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &Node)> {
-        self.graph.node_indices().map(|index| (index, &self.graph[index]))
+        self.graph
+            .node_indices()
+            .map(|index| (index, &self.graph[index]))
     }
 
     /// All services in insertion order.
@@ -163,7 +165,9 @@ impl ResourceGraph {
 
     /// Outgoing edges of `index` with their targets.
     pub fn edges_from(&self, index: NodeIndex) -> impl Iterator<Item = (Edge, NodeIndex)> + '_ {
-        self.graph.edges(index).map(|edge| (*edge.weight(), edge.target()))
+        self.graph
+            .edges(index)
+            .map(|edge| (*edge.weight(), edge.target()))
     }
 
     /// Incoming edges of `index` with their sources.
@@ -200,11 +204,16 @@ pub struct Environment {
 impl Environment {
     /// An empty environment for `root`.
     pub fn new(root: impl Into<String>) -> Self {
-        Self { root: root.into(), ..Self::default() }
+        Self {
+            root: root.into(),
+            ..Self::default()
+        }
     }
 
     /// Whether any input could not be read (a diagnostic at error level).
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.level == DiagnosticLevel::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
     }
 }

@@ -51,7 +51,10 @@ impl ImageRef {
 
     /// The last path component of the repository (`api` for `ghcr.io/acme/api`).
     pub fn short_name(&self) -> &str {
-        self.repository.rsplit('/').next().unwrap_or(&self.repository)
+        self.repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.repository)
     }
 
     /// The canonical form: `registry/repository[:tag][@digest]`, with `:latest` filled in.
@@ -87,16 +90,23 @@ impl fmt::Display for ImageRef {
 /// assert_eq!(hub.canonical(), "docker.io/library/postgres:latest");
 /// ```
 pub fn parse_image_ref(raw: &str) -> Result<ImageRef, ImageRefError> {
-    let fail = |reason| ImageRefError { raw: raw.to_owned(), reason };
+    let fail = |reason| ImageRefError {
+        raw: raw.to_owned(),
+        reason,
+    };
     let text = raw.trim();
     if text.is_empty() {
         return Err(fail("empty reference"));
     }
     let (rest, digest) = match text.split_once('@') {
         Some((rest, digest)) => {
-            let (algorithm, hex) = digest.split_once(':').ok_or_else(|| fail("digest has no algorithm"))?;
+            let (algorithm, hex) = digest
+                .split_once(':')
+                .ok_or_else(|| fail("digest has no algorithm"))?;
             let algorithm_ok = !algorithm.is_empty()
-                && algorithm.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
+                && algorithm
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "+._-".contains(c));
             if !algorithm_ok || hex.len() < 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
                 return Err(fail("malformed digest"));
             }
@@ -115,21 +125,30 @@ pub fn parse_image_ref(raw: &str) -> Result<ImageRef, ImageRefError> {
     };
     if let Some(tag) = tag {
         let mut chars = tag.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !first_ok || tag.len() > 128 || !chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c)) {
+        let first_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !first_ok
+            || tag.len() > 128
+            || !chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        {
             return Err(fail("malformed tag"));
         }
     }
     let (registry, path) = match name.split_once('/') {
         Some((first, remainder))
-            if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            if first.contains(['.', ':'])
+                || first == "localhost"
+                || first.chars().any(|c| c.is_ascii_uppercase()) =>
         {
             (first.to_owned(), remainder)
         }
         _ => ("docker.io".to_owned(), name),
     };
     if path.is_empty() || !path.split('/').all(valid_path_component) {
-        return Err(fail("repository must be lower-case letters, digits and separators"));
+        return Err(fail(
+            "repository must be lower-case letters, digits and separators",
+        ));
     }
     let registry = if registry == "index.docker.io" || registry == "registry-1.docker.io" {
         "docker.io".to_owned()
@@ -141,13 +160,22 @@ pub fn parse_image_ref(raw: &str) -> Result<ImageRef, ImageRefError> {
     } else {
         path.to_owned()
     };
-    Ok(ImageRef { raw: raw.to_owned(), registry, repository, tag: tag.map(str::to_owned), digest })
+    Ok(ImageRef {
+        raw: raw.to_owned(),
+        registry,
+        repository,
+        tag: tag.map(str::to_owned),
+        digest,
+    })
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
 fn valid_path_component(component: &str) -> bool {
     let bytes = component.as_bytes();
-    if bytes.is_empty() || !bytes[0].is_ascii_alphanumeric() || !bytes[bytes.len() - 1].is_ascii_alphanumeric() {
+    if bytes.is_empty()
+        || !bytes[0].is_ascii_alphanumeric()
+        || !bytes[bytes.len() - 1].is_ascii_alphanumeric()
+    {
         return false;
     }
     let mut index = 0;
@@ -159,7 +187,13 @@ fn valid_path_component(component: &str) -> bool {
         }
         match byte {
             b'.' => index += 1,
-            b'_' => index += if bytes.get(index + 1) == Some(&b'_') { 2 } else { 1 },
+            b'_' => {
+                index += if bytes.get(index + 1) == Some(&b'_') {
+                    2
+                } else {
+                    1
+                }
+            }
             b'-' => {
                 while bytes.get(index) == Some(&b'-') {
                     index += 1;
@@ -168,7 +202,10 @@ fn valid_path_component(component: &str) -> bool {
             _ => return false,
         }
         // A separator must be followed by an alphanumeric.
-        if !bytes.get(index).is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+        if !bytes
+            .get(index)
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
             return false;
         }
     }
@@ -188,34 +225,78 @@ mod tests {
 
     #[test]
     fn docker_hub_official_images_get_library() {
-        assert_eq!(parts("redis"), ("docker.io".into(), "library/redis".into(), None, None));
+        assert_eq!(
+            parts("redis"),
+            ("docker.io".into(), "library/redis".into(), None, None)
+        );
         assert_eq!(parts("redis:7").2.as_deref(), Some("7"));
-        assert_eq!(parse_image_ref("docker.io/library/redis").unwrap().canonical(), "docker.io/library/redis:latest");
-        assert_eq!(parse_image_ref("index.docker.io/redis:latest").unwrap().canonical(), "docker.io/library/redis:latest");
+        assert_eq!(
+            parse_image_ref("docker.io/library/redis")
+                .unwrap()
+                .canonical(),
+            "docker.io/library/redis:latest"
+        );
+        assert_eq!(
+            parse_image_ref("index.docker.io/redis:latest")
+                .unwrap()
+                .canonical(),
+            "docker.io/library/redis:latest"
+        );
     }
 
     #[test]
     fn registries_with_ports_and_namespaces() {
-        assert_eq!(parts("localhost:5000/app:1.2"), ("localhost:5000".into(), "app".into(), Some("1.2".into()), None));
-        assert_eq!(parts("localhost/app"), ("localhost".into(), "app".into(), None, None));
+        assert_eq!(
+            parts("localhost:5000/app:1.2"),
+            (
+                "localhost:5000".into(),
+                "app".into(),
+                Some("1.2".into()),
+                None
+            )
+        );
+        assert_eq!(
+            parts("localhost/app"),
+            ("localhost".into(), "app".into(), None, None)
+        );
         assert_eq!(parts("ghcr.io/acme/api:v2").1, "acme/api");
         assert_eq!(parts("acme/api").0, "docker.io");
-        assert_eq!(parts("registry.example.com:443/team/sub/app").1, "team/sub/app");
+        assert_eq!(
+            parts("registry.example.com:443/team/sub/app").1,
+            "team/sub/app"
+        );
     }
 
     #[test]
     fn digests_and_tag_plus_digest() {
         let (_, repo, tag, digest) = parts(&format!("nginx@{DIGEST}"));
-        assert_eq!((repo.as_str(), tag, digest.as_deref()), ("library/nginx", None, Some(DIGEST)));
+        assert_eq!(
+            (repo.as_str(), tag, digest.as_deref()),
+            ("library/nginx", None, Some(DIGEST))
+        );
         let both = parse_image_ref(&format!("ghcr.io/a/b:1.0@{DIGEST}")).unwrap();
         assert_eq!(both.tag.as_deref(), Some("1.0"));
         assert_eq!(both.digest.as_deref(), Some(DIGEST));
-        assert_eq!(parse_image_ref(&format!("nginx@{DIGEST}")).unwrap().effective_tag(), None);
+        assert_eq!(
+            parse_image_ref(&format!("nginx@{DIGEST}"))
+                .unwrap()
+                .effective_tag(),
+            None
+        );
     }
 
     #[test]
     fn rejects_malformed_references() {
-        for raw in ["", "UPPER", "app:", "app:-x", "a//b", "app@sha256:xyz", "-app", "app:tag with space"] {
+        for raw in [
+            "",
+            "UPPER",
+            "app:",
+            "app:-x",
+            "a//b",
+            "app@sha256:xyz",
+            "-app",
+            "app:tag with space",
+        ] {
             assert!(parse_image_ref(raw).is_err(), "{raw:?} should not parse");
         }
     }

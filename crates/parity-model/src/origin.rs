@@ -23,7 +23,11 @@ impl Origin {
 
     /// An origin naming a whole file (line and column 0).
     pub fn file(file: Arc<str>) -> Self {
-        Self { file, line: 0, column: 0 }
+        Self {
+            file,
+            line: 0,
+            column: 0,
+        }
     }
 }
 

@@ -99,11 +99,15 @@ impl Report {
 
     /// Whether any finding is at or above `threshold`.
     pub fn has_findings_at(&self, threshold: Severity) -> bool {
-        self.findings.iter().any(|finding| finding.severity.at_least(threshold))
+        self.findings
+            .iter()
+            .any(|finding| finding.severity.at_least(threshold))
     }
 
     /// Whether either side had input that could not be read.
     pub fn has_load_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.diagnostic.level == crate::DiagnosticLevel::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.diagnostic.level == crate::DiagnosticLevel::Error)
     }
 }

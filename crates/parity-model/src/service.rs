@@ -238,7 +238,10 @@ pub enum VolumeKind {
 impl VolumeKind {
     /// Whether data written there survives a container restart and rescheduling.
     pub fn is_persistent(self) -> bool {
-        matches!(self, VolumeKind::Named | VolumeKind::Bind | VolumeKind::PersistentClaim)
+        matches!(
+            self,
+            VolumeKind::Named | VolumeKind::Bind | VolumeKind::PersistentClaim
+        )
     }
 
     /// Lower-case name for reports.

@@ -16,17 +16,26 @@ pub const REDACTED: &str = "<redacted>";
 impl SensitiveText {
     /// A value that may be shown.
     pub fn plain(value: impl Into<String>) -> Self {
-        Self { value: value.into(), sensitive: false }
+        Self {
+            value: value.into(),
+            sensitive: false,
+        }
     }
 
     /// A value that must never be shown (Secret data, values of secret-looking keys).
     pub fn secret(value: impl Into<String>) -> Self {
-        Self { value: value.into(), sensitive: true }
+        Self {
+            value: value.into(),
+            sensitive: true,
+        }
     }
 
     /// A value that is sensitive when `key` looks like it names a secret.
     pub fn for_key(key: &str, value: impl Into<String>) -> Self {
-        Self { value: value.into(), sensitive: looks_secret_key(key) }
+        Self {
+            value: value.into(),
+            sensitive: looks_secret_key(key),
+        }
     }
 
     /// Whether the value must be redacted.
@@ -41,7 +50,11 @@ impl SensitiveText {
 
     /// The value as it may be displayed: the value itself, or `<redacted>`.
     pub fn shown(&self) -> &str {
-        if self.sensitive { REDACTED } else { &self.value }
+        if self.sensitive {
+            REDACTED
+        } else {
+            &self.value
+        }
     }
 }
 
@@ -64,9 +77,26 @@ impl fmt::Debug for SensitiveText {
 /// `db-password` and `githubToken` do.
 pub fn looks_secret_key(key: &str) -> bool {
     const WORDS: &[&str] = &[
-        "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "KEY", "APIKEY",
-        "CREDENTIAL", "CREDENTIALS", "PRIVATE", "AUTH", "CERT", "PASSPHRASE", "SALT", "DSN",
-        "SIGNATURE", "COOKIE", "SESSION",
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PWD",
+        "SECRET",
+        "SECRETS",
+        "TOKEN",
+        "KEY",
+        "APIKEY",
+        "CREDENTIAL",
+        "CREDENTIALS",
+        "PRIVATE",
+        "AUTH",
+        "CERT",
+        "PASSPHRASE",
+        "SALT",
+        "DSN",
+        "SIGNATURE",
+        "COOKIE",
+        "SESSION",
     ];
     // Words that contain KEY but name no secret.
     const NOT_SECRET: &[&str] = &["KEYSPACE", "KEYCLOAK", "PUBLIC"];
@@ -74,7 +104,10 @@ pub fn looks_secret_key(key: &str) -> bool {
     let words = split_words(key);
     if words.iter().any(|w| NOT_SECRET.contains(&w.as_str())) && !upper.contains("SECRET") {
         return words.iter().any(|w| {
-            matches!(w.as_str(), "PASSWORD" | "PASSWD" | "TOKEN" | "CREDENTIALS" | "PRIVATE")
+            matches!(
+                w.as_str(),
+                "PASSWORD" | "PASSWD" | "TOKEN" | "CREDENTIALS" | "PRIVATE"
+            )
         });
     }
     words.iter().any(|w| WORDS.contains(&w.as_str()))
@@ -118,15 +151,31 @@ mod tests {
     #[test]
     fn secret_looking_keys() {
         for key in [
-            "POSTGRES_PASSWORD", "db-password", "githubToken", "API_KEY", "STRIPE_SECRET",
-            "AWS_SECRET_ACCESS_KEY", "private_key", "JWT_SECRET", "REDIS_PASS", "SENTRY_DSN",
-            "AWS_ACCESS_KEY_ID", "apikey",
+            "POSTGRES_PASSWORD",
+            "db-password",
+            "githubToken",
+            "API_KEY",
+            "STRIPE_SECRET",
+            "AWS_SECRET_ACCESS_KEY",
+            "private_key",
+            "JWT_SECRET",
+            "REDIS_PASS",
+            "SENTRY_DSN",
+            "AWS_ACCESS_KEY_ID",
+            "apikey",
         ] {
             assert!(looks_secret_key(key), "{key} should look secret");
         }
         for key in [
-            "DATABASE_HOST", "KEYCLOAK_URL", "MONKEY", "PORT", "LOG_LEVEL", "NODE_ENV",
-            "CASSANDRA_KEYSPACE", "PASSENGER_COUNT", "PUBLIC_KEY_URL",
+            "DATABASE_HOST",
+            "KEYCLOAK_URL",
+            "MONKEY",
+            "PORT",
+            "LOG_LEVEL",
+            "NODE_ENV",
+            "CASSANDRA_KEYSPACE",
+            "PASSENGER_COUNT",
+            "PUBLIC_KEY_URL",
         ] {
             assert!(!looks_secret_key(key), "{key} should not look secret");
         }
@@ -138,6 +187,9 @@ mod tests {
         assert_eq!(text.to_string(), REDACTED);
         assert_eq!(format!("{text:?}"), format!("{REDACTED:?}"));
         assert_eq!(text.expose(), "hunter2");
-        assert_eq!(SensitiveText::for_key("LOG_LEVEL", "debug").to_string(), "debug");
+        assert_eq!(
+            SensitiveText::for_key("LOG_LEVEL", "debug").to_string(),
+            "debug"
+        );
     }
 }

@@ -101,14 +101,28 @@ pub fn render_json(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let summary = report.summary();
     let json = JsonReport {
         version: REPORT_VERSION,
-        local: JsonSide { root: &report.local.root, services: report.local.services },
-        prod: JsonSide { root: &report.prod.root, services: report.prod.services },
+        local: JsonSide {
+            root: &report.local.root,
+            services: report.local.services,
+        },
+        prod: JsonSide {
+            root: &report.prod.root,
+            services: report.prod.services,
+        },
         findings: report.findings.iter().map(json_finding).collect(),
-        summary: JsonSummary { error: summary.error, warning: summary.warning, note: summary.note },
+        summary: JsonSummary {
+            error: summary.error,
+            warning: summary.warning,
+            note: summary.note,
+        },
         pairs: report
             .pairs
             .iter()
-            .map(|pair| JsonPair { local: &pair.local, prod: &pair.prod, paired_by: pair.paired_by.as_str() })
+            .map(|pair| JsonPair {
+                local: &pair.local,
+                prod: &pair.prod,
+                paired_by: pair.paired_by.as_str(),
+            })
             .collect(),
         diagnostics: report
             .diagnostics
@@ -136,7 +150,10 @@ mod tests {
         let mut out = Vec::new();
         render_json(&crate::sample::report(), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.contains("hunter2"), "secret values never reach the output");
+        assert!(
+            !text.contains("hunter2"),
+            "secret values never reach the output"
+        );
         insta::assert_snapshot!(text);
     }
 
@@ -148,7 +165,19 @@ mod tests {
         assert_eq!(value["version"], 1);
         assert_eq!(value["summary"]["error"], 1);
         let finding = &value["findings"][0];
-        for field in ["rule", "severity", "service", "local_service", "prod_service", "key", "missing_in", "local", "prod", "message", "locations"] {
+        for field in [
+            "rule",
+            "severity",
+            "service",
+            "local_service",
+            "prod_service",
+            "key",
+            "missing_in",
+            "local",
+            "prod",
+            "message",
+            "locations",
+        ] {
             assert!(finding.get(field).is_some(), "finding lacks {field}");
         }
         assert_eq!(finding["locations"][0]["side"], "local");

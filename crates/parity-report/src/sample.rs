@@ -12,9 +12,19 @@ pub(crate) fn report() -> Report {
     let api: Arc<str> = Arc::from("prod/api.yaml");
     let at = |file: &Arc<str>, line| Origin::new(file.clone(), line, 5);
     Report {
-        local: SideSummary { root: "local".into(), services: 2 },
-        prod: SideSummary { root: "prod".into(), services: 2 },
-        pairs: vec![Pair { local: "api".into(), prod: "api-prod".into(), paired_by: PairedBy::NormalizedName }],
+        local: SideSummary {
+            root: "local".into(),
+            services: 2,
+        },
+        prod: SideSummary {
+            root: "prod".into(),
+            services: 2,
+        },
+        pairs: vec![Pair {
+            local: "api".into(),
+            prod: "api-prod".into(),
+            paired_by: PairedBy::NormalizedName,
+        }],
         findings: vec![
             Finding {
                 rule: "image-mismatch",
@@ -29,8 +39,14 @@ pub(crate) fn report() -> Report {
                 message: "image of api differs: local acme/api:1.4, prod acme/api:1.3".into(),
                 paired_by: Some("normalized-name".into()),
                 locations: vec![
-                    Location { side: Side::Local, origin: at(&compose, 4) },
-                    Location { side: Side::Prod, origin: at(&api, 21) },
+                    Location {
+                        side: Side::Local,
+                        origin: at(&compose, 4),
+                    },
+                    Location {
+                        side: Side::Prod,
+                        origin: at(&api, 21),
+                    },
                 ],
             },
             Finding {
@@ -46,8 +62,14 @@ pub(crate) fn report() -> Report {
                 message: "env var STRIPE_SECRET of api is set locally but not in prod".into(),
                 paired_by: Some("normalized-name".into()),
                 locations: vec![
-                    Location { side: Side::Local, origin: at(&compose, 8) },
-                    Location { side: Side::Prod, origin: at(&api, 4) },
+                    Location {
+                        side: Side::Local,
+                        origin: at(&compose, 8),
+                    },
+                    Location {
+                        side: Side::Prod,
+                        origin: at(&api, 4),
+                    },
                 ],
             },
             Finding {
@@ -62,12 +84,18 @@ pub(crate) fn report() -> Report {
                 prod: None,
                 message: "service worker exists locally but not in prod".into(),
                 paired_by: None,
-                locations: vec![Location { side: Side::Local, origin: at(&compose, 12) }],
+                locations: vec![Location {
+                    side: Side::Local,
+                    origin: at(&compose, 12),
+                }],
             },
         ],
         diagnostics: vec![SideDiagnostic {
             side: Side::Local,
-            diagnostic: Diagnostic::note(Origin::new(compose.clone(), 13, 5), "service worker is built from source"),
+            diagnostic: Diagnostic::note(
+                Origin::new(compose.clone(), 13, 5),
+                "service worker is built from source",
+            ),
         }],
     }
 }

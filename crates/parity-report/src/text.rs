@@ -17,7 +17,11 @@ struct Style {
 
 impl Style {
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
     }
 
     fn severity(&self, severity: Severity) -> String {
@@ -31,15 +35,26 @@ impl Style {
 }
 
 /// Writes the text report.
-pub fn render_text(report: &Report, options: TextOptions, out: &mut dyn io::Write) -> io::Result<()> {
-    let style = Style { color: options.color };
+pub fn render_text(
+    report: &Report,
+    options: TextOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
+    let style = Style {
+        color: options.color,
+    };
     let mut findings = report.findings.iter().peekable();
     while let Some(first) = findings.next() {
         let mut group: Vec<&Finding> = vec![first];
         while let Some(next) = findings.next_if(|next| next.service == first.service) {
             group.push(next);
         }
-        writeln!(out, "{}{}", style.paint("1", &first.service), service_context(report, first))?;
+        writeln!(
+            out,
+            "{}{}",
+            style.paint("1", &first.service),
+            service_context(report, first)
+        )?;
         for finding in group {
             writeln!(
                 out,
@@ -52,7 +67,10 @@ pub fn render_text(report: &Report, options: TextOptions, out: &mut dyn io::Writ
                 writeln!(
                     out,
                     "          {}",
-                    style.paint("2", &format!("{:<5} {}", location.side.as_str(), location.origin))
+                    style.paint(
+                        "2",
+                        &format!("{:<5} {}", location.side.as_str(), location.origin)
+                    )
                 )?;
             }
         }
@@ -101,7 +119,11 @@ fn service_context(report: &Report, finding: &Finding) -> String {
 }
 
 fn plural(count: usize, noun: &str) -> String {
-    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ use std::time::Instant;
 use parity_source::yaml::{Limits, parse_stream};
 
 fn main() {
-    let documents: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+    let documents: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
     let mut text = String::new();
     for index in 0..documents {
         text.push_str(&format!(

@@ -9,17 +9,30 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads `path` as UTF-8 text, refusing files over `max_bytes`, and strips a leading BOM.
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, SourceError> {
-    let io_error = |source| SourceError::Io { path: path.to_owned(), source };
+    let io_error = |source| SourceError::Io {
+        path: path.to_owned(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let size = file.metadata().map_err(io_error)?.len();
     if size > max_bytes {
-        return Err(SourceError::TooLarge { path: path.to_owned(), size, limit: max_bytes });
+        return Err(SourceError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: max_bytes,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // Read at most one byte past the limit, in case the file grows while we read it.
-    file.take(max_bytes + 1).read_to_end(&mut bytes).map_err(io_error)?;
+    file.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(SourceError::TooLarge { path: path.to_owned(), size: bytes.len() as u64, limit: max_bytes });
+        return Err(SourceError::TooLarge {
+            path: path.to_owned(),
+            size: bytes.len() as u64,
+            limit: max_bytes,
+        });
     }
     decode_text(path, bytes)
 }
@@ -34,7 +47,11 @@ pub fn decode_text(path: &Path, mut bytes: Vec<u8>) -> Result<String, SourceErro
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
-        SourceError::NotUtf8 { path: path.to_owned(), line: line as u32, column: column as u32 }
+        SourceError::NotUtf8 {
+            path: path.to_owned(),
+            line: line as u32,
+            column: column as u32,
+        }
     })
 }
 
@@ -61,7 +78,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("big.yaml");
         std::fs::write(&path, "a: 1\n".repeat(100)).unwrap();
-        assert!(matches!(read_text(&path, 10), Err(SourceError::TooLarge { size: 500, .. })));
+        assert!(matches!(
+            read_text(&path, 10),
+            Err(SourceError::TooLarge { size: 500, .. })
+        ));
         assert_eq!(read_text(&path, 1000).unwrap().len(), 500);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -25,7 +25,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_depth: 200, max_alias_nodes: 1_000_000, max_documents: 100_000 }
+        Self {
+            max_depth: 200,
+            max_alias_nodes: 1_000_000,
+            max_documents: 100_000,
+        }
     }
 }
 
@@ -136,7 +140,12 @@ pub fn parse_document(text: &str, limits: Limits) -> Result<Node, YamlError> {
         return Err(error);
     }
     match stream.documents.len() {
-        0 => Ok(Node { value: Value::Null, line: 1, column: 1, tag: None }),
+        0 => Ok(Node {
+            value: Value::Null,
+            line: 1,
+            column: 1,
+            tag: None,
+        }),
         1 => Ok(stream.documents.remove(0)),
         _ => {
             let second = &stream.documents[1];
@@ -150,8 +159,18 @@ pub fn parse_document(text: &str, limits: Limits) -> Result<Node, YamlError> {
 }
 
 enum Frame {
-    Seq { node: Node, items: Vec<Node>, anchor: usize },
-    Map { node: Node, entries: Vec<Entry>, merges: Vec<Node>, key: Option<(String, u32, u32, bool)>, anchor: usize },
+    Seq {
+        node: Node,
+        items: Vec<Node>,
+        anchor: usize,
+    },
+    Map {
+        node: Node,
+        entries: Vec<Entry>,
+        merges: Vec<Node>,
+        key: Option<(String, u32, u32, bool)>,
+        anchor: usize,
+    },
 }
 
 struct Builder {
@@ -171,23 +190,47 @@ fn tag_text(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Box
 
 impl Builder {
     fn new(limits: Limits) -> Self {
-        Self { limits, stack: Vec::new(), anchors: HashMap::new(), alias_nodes: 0 }
+        Self {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            alias_nodes: 0,
+        }
     }
 
-    fn event(&mut self, event: Event<'_>, span: Span, documents: &mut Vec<Node>) -> Result<(), YamlError> {
+    fn event(
+        &mut self,
+        event: Event<'_>,
+        span: Span,
+        documents: &mut Vec<Node>,
+    ) -> Result<(), YamlError> {
         let (line, column) = position(&span);
-        let error = |message: String| YamlError { line, column, message };
+        let error = |message: String| YamlError {
+            line,
+            column,
+            message,
+        };
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag = tag_text(tag);
                 let quoted = style != ScalarStyle::Plain;
-                let explicit_string = tag.as_deref().is_some_and(|t| t == "tag:yaml.org,2002:str" || t == "!!str");
+                let explicit_string = tag
+                    .as_deref()
+                    .is_some_and(|t| t == "tag:yaml.org,2002:str" || t == "!!str");
                 let value = if !quoted && !explicit_string && is_null(&text) {
                     Value::Null
                 } else {
-                    Value::Scalar(Scalar { text: text.into_owned(), quoted: quoted || explicit_string })
+                    Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        quoted: quoted || explicit_string,
+                    })
                 };
-                let node = Node { value, line, column, tag };
+                let node = Node {
+                    value,
+                    line,
+                    column,
+                    tag,
+                };
                 if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -195,18 +238,42 @@ impl Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 self.check_depth(line, column)?;
-                let node = Node { value: Value::Null, line, column, tag: tag_text(tag) };
-                self.stack.push(Frame::Seq { node, items: Vec::new(), anchor });
+                let node = Node {
+                    value: Value::Null,
+                    line,
+                    column,
+                    tag: tag_text(tag),
+                };
+                self.stack.push(Frame::Seq {
+                    node,
+                    items: Vec::new(),
+                    anchor,
+                });
                 Ok(())
             }
             Event::MappingStart(anchor, tag) => {
                 self.check_depth(line, column)?;
-                let node = Node { value: Value::Null, line, column, tag: tag_text(tag) };
-                self.stack.push(Frame::Map { node, entries: Vec::new(), merges: Vec::new(), key: None, anchor });
+                let node = Node {
+                    value: Value::Null,
+                    line,
+                    column,
+                    tag: tag_text(tag),
+                };
+                self.stack.push(Frame::Map {
+                    node,
+                    entries: Vec::new(),
+                    merges: Vec::new(),
+                    key: None,
+                    anchor,
+                });
                 Ok(())
             }
             Event::SequenceEnd => match self.stack.pop() {
-                Some(Frame::Seq { mut node, items, anchor }) => {
+                Some(Frame::Seq {
+                    mut node,
+                    items,
+                    anchor,
+                }) => {
                     node.value = Value::Seq(items);
                     if anchor != 0 {
                         self.anchors.insert(anchor, node.clone());
@@ -216,7 +283,13 @@ impl Builder {
                 _ => Err(error("unbalanced sequence end".to_owned())),
             },
             Event::MappingEnd => match self.stack.pop() {
-                Some(Frame::Map { mut node, mut entries, merges, anchor, .. }) => {
+                Some(Frame::Map {
+                    mut node,
+                    mut entries,
+                    merges,
+                    anchor,
+                    ..
+                }) => {
                     apply_merges(&mut entries, merges);
                     node.value = Value::Map(entries);
                     if anchor != 0 {
@@ -246,7 +319,10 @@ impl Builder {
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 if documents.len() >= self.limits.max_documents {
-                    return Err(error(format!("more than {} documents in one stream", self.limits.max_documents)));
+                    return Err(error(format!(
+                        "more than {} documents in one stream",
+                        self.limits.max_documents
+                    )));
                 }
                 Ok(())
             }
@@ -267,7 +343,12 @@ impl Builder {
 
     /// Adds a finished node to its parent, or ends the document when there is no parent.
     /// `plain_scalar` is `Some(true)` for an unquoted scalar, which is what makes `<<` a merge key.
-    fn push(&mut self, node: Node, documents: &mut Vec<Node>, plain_scalar: Option<bool>) -> Result<(), YamlError> {
+    fn push(
+        &mut self,
+        node: Node,
+        documents: &mut Vec<Node>,
+        plain_scalar: Option<bool>,
+    ) -> Result<(), YamlError> {
         match self.stack.last_mut() {
             None => {
                 if node.value != Value::Null || node.tag.is_some() {
@@ -279,51 +360,71 @@ impl Builder {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, merges, key, .. }) => match key.take() {
-                None => {
-                    let text = match node.value {
-                        Value::Scalar(scalar) => scalar.text,
-                        Value::Null => String::new(),
-                        _ => {
-                            return Err(YamlError {
+            Some(Frame::Map {
+                entries,
+                merges,
+                key,
+                ..
+            }) => {
+                match key.take() {
+                    None => {
+                        let text = match node.value {
+                            Value::Scalar(scalar) => scalar.text,
+                            Value::Null => String::new(),
+                            _ => {
+                                return Err(YamlError {
                                 line: node.line,
                                 column: node.column,
                                 message: "mapping keys must be plain values, not sequences or mappings".to_owned(),
                             });
-                        }
-                    };
-                    let is_merge = text == "<<" && plain_scalar == Some(true);
-                    *key = Some((text, node.line, node.column, is_merge));
-                    Ok(())
-                }
-                Some((text, line, column, true)) => {
-                    let _ = text;
-                    match node.value {
-                        Value::Map(_) => merges.push(node),
-                        Value::Seq(items) => {
-                            for item in items {
-                                if !matches!(item.value, Value::Map(_)) {
-                                    return Err(merge_error(&item));
+                            }
+                        };
+                        let is_merge = text == "<<" && plain_scalar == Some(true);
+                        *key = Some((text, node.line, node.column, is_merge));
+                        Ok(())
+                    }
+                    Some((text, line, column, true)) => {
+                        let _ = text;
+                        match node.value {
+                            Value::Map(_) => merges.push(node),
+                            Value::Seq(items) => {
+                                for item in items {
+                                    if !matches!(item.value, Value::Map(_)) {
+                                        return Err(merge_error(&item));
+                                    }
+                                    merges.push(item);
                                 }
-                                merges.push(item);
+                            }
+                            _ => {
+                                return Err(YamlError {
+                                    line,
+                                    column,
+                                    ..merge_error(&node)
+                                });
                             }
                         }
-                        _ => return Err(YamlError { line, column, ..merge_error(&node) }),
+                        Ok(())
                     }
-                    Ok(())
-                }
-                Some((text, line, column, false)) => {
-                    if let Some(first) = find_duplicate(entries, &text) {
-                        return Err(YamlError {
+                    Some((text, line, column, false)) => {
+                        if let Some(first) = find_duplicate(entries, &text) {
+                            return Err(YamlError {
+                                line,
+                                column,
+                                message: format!(
+                                    "duplicate key {text:?} (first defined on line {first})"
+                                ),
+                            });
+                        }
+                        entries.push(Entry {
+                            key: text,
                             line,
                             column,
-                            message: format!("duplicate key {text:?} (first defined on line {first})"),
+                            value: node,
                         });
+                        Ok(())
                     }
-                    entries.push(Entry { key: text, line, column, value: node });
-                    Ok(())
                 }
-            },
+            }
         }
     }
 }
@@ -337,7 +438,10 @@ fn merge_error(node: &Node) -> YamlError {
 }
 
 fn find_duplicate(entries: &[Entry], key: &str) -> Option<u32> {
-    entries.iter().find(|entry| entry.key == key).map(|entry| entry.line)
+    entries
+        .iter()
+        .find(|entry| entry.key == key)
+        .map(|entry| entry.line)
 }
 
 /// Keys written in the mapping win over merged ones; among merged mappings the first wins.
@@ -345,7 +449,8 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
     if merges.is_empty() {
         return;
     }
-    let mut seen: std::collections::HashSet<String> = entries.iter().map(|e| e.key.clone()).collect();
+    let mut seen: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.key.clone()).collect();
     for merge in merges {
         if let Value::Map(merged) = merge.value {
             for entry in merged {
@@ -361,7 +466,12 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
 fn clone_bounded(node: &Node, budget: &mut usize) -> Option<Node> {
     *budget = budget.checked_sub(1)?;
     let value = match &node.value {
-        Value::Seq(items) => Value::Seq(items.iter().map(|item| clone_bounded(item, budget)).collect::<Option<_>>()?),
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|item| clone_bounded(item, budget))
+                .collect::<Option<_>>()?,
+        ),
         Value::Map(entries) => Value::Map(
             entries
                 .iter()
@@ -377,7 +487,12 @@ fn clone_bounded(node: &Node, budget: &mut usize) -> Option<Node> {
         ),
         other => other.clone(),
     };
-    Some(Node { value, line: node.line, column: node.column, tag: node.tag.clone() })
+    Some(Node {
+        value,
+        line: node.line,
+        column: node.column,
+        tag: node.tag.clone(),
+    })
 }
 
 /// YAML 1.2 core schema nulls.
@@ -433,7 +548,10 @@ impl Node {
     /// A boolean, for plain `true`/`false` (YAML 1.2, any case as Go's YAML libraries accept).
     pub fn as_bool(&self) -> Option<bool> {
         match &self.value {
-            Value::Scalar(Scalar { text, quoted: false }) => match text.as_str() {
+            Value::Scalar(Scalar {
+                text,
+                quoted: false,
+            }) => match text.as_str() {
                 "true" | "True" | "TRUE" => Some(true),
                 "false" | "False" | "FALSE" => Some(false),
                 _ => None,
@@ -445,7 +563,10 @@ impl Node {
     /// An integer, for plain decimal, `0x` hex or `0o` octal scalars.
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
-            Value::Scalar(Scalar { text, quoted: false }) => parse_int(text),
+            Value::Scalar(Scalar {
+                text,
+                quoted: false,
+            }) => parse_int(text),
             _ => None,
         }
     }
@@ -545,7 +666,10 @@ mod tests {
         let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for level in 1..12 {
             let prev = format!("*a{}", level - 1);
-            text.push_str(&format!("a{level}: &a{level} [{}]\n", vec![prev.as_str(); 9].join(", ")));
+            text.push_str(&format!(
+                "a{level}: &a{level} [{}]\n",
+                vec![prev.as_str(); 9].join(", ")
+            ));
         }
         let start = std::time::Instant::now();
         let error = parse_document(&text, Limits::default()).unwrap_err();
@@ -558,7 +682,9 @@ mod tests {
         let flow = "[".repeat(100_000);
         let error = parse_document(&flow, Limits::default()).unwrap_err();
         assert!(error.message.contains("recursion limit"), "{error}");
-        let block: String = (0..300).map(|depth| format!("{}k{depth}:\n", " ".repeat(depth))).collect();
+        let block: String = (0..300)
+            .map(|depth| format!("{}k{depth}:\n", " ".repeat(depth)))
+            .collect();
         let error = parse_document(&block, Limits::default()).unwrap_err();
         assert!(error.message.contains("nesting deeper than 200"), "{error}");
     }
@@ -567,7 +693,11 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let error = parse_document("a: 1\nb: 2\na: 3\n", Limits::default()).unwrap_err();
         assert_eq!((error.line, error.column), (3, 1));
-        assert!(error.message.contains("duplicate key \"a\" (first defined on line 1)"));
+        assert!(
+            error
+                .message
+                .contains("duplicate key \"a\" (first defined on line 1)")
+        );
     }
 
     #[test]
@@ -590,9 +720,18 @@ mod tests {
 
     #[test]
     fn too_many_documents() {
-        let limits = Limits { max_documents: 3, ..Limits::default() };
+        let limits = Limits {
+            max_documents: 3,
+            ..Limits::default()
+        };
         let stream = parse_stream(&"---\na: 1\n".repeat(5), limits);
         assert_eq!(stream.documents.len(), 3);
-        assert!(stream.error.unwrap().message.contains("more than 3 documents"));
+        assert!(
+            stream
+                .error
+                .unwrap()
+                .message
+                .contains("more than 3 documents")
+        );
     }
 }

@@ -1,0 +1,481 @@
+//! Compose merge rules, used for override files and for `extends`.
+//!
+//! The rules follow compose-go's `override` package (what `docker compose config` does):
+//! mappings merge recursively, a later scalar replaces an earlier one, a later `null` keeps the
+//! earlier value, sequences are appended and then made unique per field (ports by
+//! `ip:published:target/protocol`, volumes by target, env files by path, plain lists by value),
+//! `command`, `entrypoint` and `healthcheck.test` are replaced whole, and the `!reset` and
+//! `!override` tags remove or replace a value. `environment`, `labels`, `depends_on` and `build`
+//! are first brought to their mapping form (see [`normalize_service`]) so they merge by key.
+
+use parity_model::Diagnostic;
+
+use crate::tree::{Field, Kind, Val};
+
+const RESET: &str = "!reset";
+const OVERRIDE: &str = "!override";
+
+/// Brings the fields of one service that have a list and a mapping form (or a string and a
+/// mapping form) to the mapping form, so merging works key by key.
+pub(crate) fn normalize_service(service: &mut Val, diagnostics: &mut Vec<Diagnostic>) {
+    let Kind::Map(fields) = &mut service.kind else {
+        return;
+    };
+    for field in fields.iter_mut() {
+        match field.key.as_str() {
+            "environment" => {
+                list_to_map(&mut field.value, "environment", ListItem::Null, diagnostics)
+            }
+            "labels" | "annotations" => list_to_map(
+                &mut field.value,
+                &field.key.clone(),
+                ListItem::Empty,
+                diagnostics,
+            ),
+            "depends_on" => depends_on_to_map(&mut field.value, diagnostics),
+            "build" => {
+                if let Kind::Scalar(..) = field.value.kind {
+                    let context = Field {
+                        key: "context".to_owned(),
+                        origin: field.value.origin.clone(),
+                        value: field.value.clone(),
+                    };
+                    field.value.kind = Kind::Map(vec![context]);
+                }
+                if let Kind::Map(build_fields) = &mut field.value.kind {
+                    for build_field in build_fields
+                        .iter_mut()
+                        .filter(|f| f.key == "args" || f.key == "labels")
+                    {
+                        let key = build_field.key.clone();
+                        list_to_map(&mut build_field.value, &key, ListItem::Null, diagnostics);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a list item with no `=` becomes: `null` (environment: taken from the host) or `""` (labels).
+#[derive(Clone, Copy)]
+enum ListItem {
+    Null,
+    Empty,
+}
+
+fn list_to_map(value: &mut Val, name: &str, bare: ListItem, diagnostics: &mut Vec<Diagnostic>) {
+    let Kind::Seq(items) = &value.kind else {
+        return;
+    };
+    let mut fields: Vec<Field> = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(text) = item.as_str() else {
+            diagnostics.push(Diagnostic::error(
+                item.origin.clone(),
+                format!(
+                    "expected a `KEY=value` string in `{name}`, found {}",
+                    item.type_name()
+                ),
+            ));
+            continue;
+        };
+        let (key, entry_value) = match text.split_once('=') {
+            Some((key, rest)) => (key, Val::scalar(rest, item.origin.clone())),
+            None => match bare {
+                ListItem::Null => (text, Val::new(Kind::Null, item.origin.clone())),
+                ListItem::Empty => (text, Val::scalar("", item.origin.clone())),
+            },
+        };
+        let field = Field {
+            key: key.to_owned(),
+            origin: item.origin.clone(),
+            value: entry_value,
+        };
+        // A key written twice in one list: the later one wins, in the first one's place.
+        match fields.iter_mut().find(|existing| existing.key == field.key) {
+            Some(existing) => *existing = field,
+            None => fields.push(field),
+        }
+    }
+    value.kind = Kind::Map(fields);
+}
+
+fn depends_on_to_map(value: &mut Val, diagnostics: &mut Vec<Diagnostic>) {
+    let Kind::Seq(items) = &value.kind else {
+        return;
+    };
+    let mut fields = Vec::with_capacity(items.len());
+    for item in items {
+        match item.as_str() {
+            Some(name) => fields.push(Field {
+                key: name.to_owned(),
+                origin: item.origin.clone(),
+                value: Val::new(Kind::Map(Vec::new()), item.origin.clone()),
+            }),
+            None => diagnostics.push(Diagnostic::error(
+                item.origin.clone(),
+                format!(
+                    "expected a service name in `depends_on`, found {}",
+                    item.type_name()
+                ),
+            )),
+        }
+    }
+    value.kind = Kind::Map(fields);
+}
+
+/// Merges the top level of a later compose file (`over`) into the project so far (`base`).
+pub(crate) fn merge_project(base: &mut Val, over: Val) {
+    let (Kind::Map(base_fields), Kind::Map(over_fields)) = (&mut base.kind, over.kind) else {
+        return;
+    };
+    for over_field in over_fields {
+        if over_field.value.has_tag(RESET) {
+            base_fields.retain(|field| field.key != over_field.key);
+            continue;
+        }
+        let Some(base_field) = base_fields
+            .iter_mut()
+            .find(|field| field.key == over_field.key)
+        else {
+            base_fields.push(over_field);
+            continue;
+        };
+        if over_field.key == "services" {
+            merge_services(&mut base_field.value, over_field.value);
+        } else {
+            merge_field(base_field, over_field, &[]);
+        }
+    }
+}
+
+fn merge_services(base: &mut Val, over: Val) {
+    match (&mut base.kind, over.kind) {
+        (Kind::Map(base_services), Kind::Map(over_services)) => {
+            for over_service in over_services {
+                if over_service.value.has_tag(RESET) {
+                    base_services.retain(|service| service.key != over_service.key);
+                    continue;
+                }
+                match base_services
+                    .iter_mut()
+                    .find(|service| service.key == over_service.key)
+                {
+                    Some(base_service) => merge_field(base_service, over_service, &[]),
+                    None => base_services.push(over_service),
+                }
+            }
+        }
+        (_, kind) => base.kind = kind,
+    }
+}
+
+/// Merges one service over another (override files and `extends`).
+pub(crate) fn merge_service(base: &mut Val, over: Val) {
+    let mut holder = Field {
+        key: String::new(),
+        origin: base.origin.clone(),
+        value: base.clone(),
+    };
+    let over_field = Field {
+        key: String::new(),
+        origin: over.origin.clone(),
+        value: over,
+    };
+    merge_field(&mut holder, over_field, &[]);
+    *base = holder.value;
+}
+
+/// Merges `over` into `base`, both at `path` (keys below the service).
+fn merge_field(base: &mut Field, over: Field, path: &[&str]) {
+    let replaced_whole = over.value.has_tag(OVERRIDE)
+        || matches!(path, ["command"] | ["entrypoint"] | ["healthcheck", "test"]);
+    if replaced_whole {
+        base.origin = over.origin;
+        base.value = over.value;
+        base.value.tag = None;
+        return;
+    }
+    if over.value.is_null() {
+        return;
+    }
+    match (&mut base.value.kind, over.value.kind) {
+        (Kind::Map(base_fields), Kind::Map(over_fields)) => {
+            for over_child in over_fields {
+                if over_child.value.has_tag(RESET) {
+                    base_fields.retain(|field| field.key != over_child.key);
+                    continue;
+                }
+                match base_fields
+                    .iter_mut()
+                    .find(|field| field.key == over_child.key)
+                {
+                    Some(base_child) => {
+                        let key = over_child.key.clone();
+                        let mut child_path: Vec<&str> = path.to_vec();
+                        child_path.push(&key);
+                        merge_field(base_child, over_child, &child_path);
+                    }
+                    None => base_fields.push(over_child),
+                }
+            }
+        }
+        (Kind::Seq(base_items), Kind::Seq(over_items)) => {
+            base_items.extend(over_items);
+            base.value.origin = over.value.origin;
+        }
+        (_, kind) => {
+            base.origin = over.origin;
+            base.value = Val {
+                kind,
+                origin: over.value.origin,
+                tag: over.value.tag,
+            };
+        }
+    }
+}
+
+/// Removes fields still tagged `!reset` (in a first file there is nothing to reset, the field
+/// is just dropped) and clears `!override` tags.
+pub(crate) fn strip_tags(value: &mut Val) {
+    if value.has_tag(OVERRIDE) {
+        value.tag = None;
+    }
+    match &mut value.kind {
+        Kind::Map(fields) => {
+            fields.retain(|field| !field.value.has_tag(RESET));
+            for field in fields {
+                strip_tags(&mut field.value);
+            }
+        }
+        Kind::Seq(items) => {
+            items.retain(|item| !item.has_tag(RESET));
+            for item in items {
+                strip_tags(item);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Makes list fields of a service unique the way compose does after a merge: a later item with
+/// the same key replaces the earlier one in its place.
+pub(crate) fn enforce_unicity(service: &mut Val) {
+    let Kind::Map(fields) = &mut service.kind else {
+        return;
+    };
+    for field in fields {
+        let indexer: fn(&Val) -> Option<String> = match field.key.as_str() {
+            "ports" => port_key,
+            "volumes" | "devices" => volume_key,
+            "env_file" => env_file_key,
+            "secrets" | "configs" => mount_key,
+            "expose" | "dns" | "dns_opt" | "dns_search" | "cap_add" | "cap_drop" | "profiles"
+            | "links" | "tmpfs" | "extra_hosts" | "security_opt" | "group_add" => scalar_key,
+            _ => continue,
+        };
+        let Kind::Seq(items) = &mut field.value.kind else {
+            continue;
+        };
+        let mut unique: Vec<(Option<String>, Val)> = Vec::with_capacity(items.len());
+        for item in items.drain(..) {
+            let key = indexer(&item);
+            match unique
+                .iter_mut()
+                .find(|(existing, _)| key.is_some() && *existing == key)
+            {
+                Some(slot) => slot.1 = item,
+                None => unique.push((key, item)),
+            }
+        }
+        *items = unique.into_iter().map(|(_, item)| item).collect();
+    }
+}
+
+fn scalar_key(item: &Val) -> Option<String> {
+    item.as_str().map(str::to_owned)
+}
+
+fn port_key(item: &Val) -> Option<String> {
+    match &item.kind {
+        Kind::Scalar(text, _) => Some(text.clone()),
+        Kind::Map(_) => {
+            let text = |key: &str| {
+                item.get(key)
+                    .and_then(Val::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let protocol = item.get("protocol").and_then(Val::as_str).unwrap_or("tcp");
+            Some(format!(
+                "{}:{}:{}/{}",
+                text("host_ip"),
+                text("published"),
+                text("target"),
+                protocol
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn volume_key(item: &Val) -> Option<String> {
+    match &item.kind {
+        Kind::Scalar(text, _) => {
+            let parts: Vec<&str> = text.split(':').collect();
+            Some(
+                parts
+                    .get(1)
+                    .or(parts.first())
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        }
+        Kind::Map(_) => item.get("target").and_then(Val::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn env_file_key(item: &Val) -> Option<String> {
+    match &item.kind {
+        Kind::Scalar(text, _) => Some(text.clone()),
+        Kind::Map(_) => item.get("path").and_then(Val::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn mount_key(item: &Val) -> Option<String> {
+    match &item.kind {
+        Kind::Scalar(text, _) => Some(text.clone()),
+        Kind::Map(_) => item
+            .get("target")
+            .or_else(|| item.get("source"))
+            .and_then(Val::as_str)
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use parity_source::yaml::{Limits, parse_document};
+
+    use super::*;
+    use crate::tree::Builder;
+
+    fn service(file: &str, text: &str) -> Val {
+        let node = parse_document(text, Limits::default()).unwrap();
+        let lookup = |_: &str| None;
+        let mut diagnostics = Vec::new();
+        let mut warned = BTreeSet::new();
+        let mut val = Builder {
+            file: Arc::from(file),
+            lookup: &lookup,
+            diagnostics: &mut diagnostics,
+            warned: &mut warned,
+        }
+        .build(&node);
+        normalize_service(&mut val, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        val
+    }
+
+    fn merged(base: &str, over: &str) -> Val {
+        let mut merged = service("base.yaml", base);
+        merge_service(&mut merged, service("over.yaml", over));
+        strip_tags(&mut merged);
+        enforce_unicity(&mut merged);
+        merged
+    }
+
+    fn texts(val: &Val) -> Vec<String> {
+        val.as_seq()
+            .unwrap()
+            .iter()
+            .map(|item| item.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn environment_merges_by_key_in_either_form_keeping_the_winning_origin() {
+        let result = merged(
+            "environment: [A=1, B=2]\n",
+            "environment:\n  B: 3\n  C: 4\n",
+        );
+        let env = result.get("environment").unwrap().as_map().unwrap();
+        let keys: Vec<&str> = env.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["A", "B", "C"]);
+        assert_eq!(env[1].value.as_str(), Some("3"));
+        assert_eq!(env[1].origin.to_string(), "over.yaml:2:3");
+        assert_eq!(env[0].origin.to_string(), "base.yaml:1:15");
+    }
+
+    #[test]
+    fn scalars_replace_null_keeps_and_sequences_append_uniquely() {
+        let result = merged(
+            "image: a:1\nuser: app\nports: ['80:80', '81:81']\ncommand: [run, a]\nvolumes: [data:/data]\n",
+            "image: a:2\nuser:\nports: ['81:81', '82:82']\ncommand: [serve]\nvolumes: ['./x:/data:ro']\n",
+        );
+        assert_eq!(result.get("image").unwrap().as_str(), Some("a:2"));
+        assert_eq!(
+            result.get("image").unwrap().origin.to_string(),
+            "over.yaml:1:8"
+        );
+        assert_eq!(result.get("user").unwrap().as_str(), Some("app"));
+        assert_eq!(
+            texts(result.get("ports").unwrap()),
+            ["80:80", "81:81", "82:82"]
+        );
+        assert_eq!(texts(result.get("command").unwrap()), ["serve"]);
+        assert_eq!(texts(result.get("volumes").unwrap()), ["./x:/data:ro"]);
+    }
+
+    #[test]
+    fn reset_and_override_tags() {
+        let result = merged(
+            "ports: ['80:80']\nenvironment: {A: 1}\nlabels: {a: b}\nhealthcheck: {test: [CMD, x], interval: 5s}\n",
+            "ports: !override ['90:90']\nenvironment: !reset {}\nlabels: !reset\n",
+        );
+        assert_eq!(texts(result.get("ports").unwrap()), ["90:90"]);
+        assert!(result.get("environment").is_none());
+        assert!(result.get("labels").is_none());
+        assert!(result.get("healthcheck").is_some());
+    }
+
+    #[test]
+    fn depends_on_and_build_forms_merge() {
+        let result = merged(
+            "depends_on: [db]\nbuild: ./api\n",
+            "depends_on:\n  cache: {condition: service_healthy}\nbuild: {dockerfile: Dockerfile.dev}\n",
+        );
+        let deps: Vec<&str> = result
+            .get("depends_on")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect();
+        assert_eq!(deps, ["db", "cache"]);
+        let build = result.get("build").unwrap();
+        assert_eq!(build.get("context").unwrap().as_str(), Some("./api"));
+        assert_eq!(
+            build.get("dockerfile").unwrap().as_str(),
+            Some("Dockerfile.dev")
+        );
+    }
+
+    #[test]
+    fn long_and_short_ports_dedupe_by_their_own_keys() {
+        let result = merged(
+            "ports: [{target: 80, published: '8080'}]\n",
+            "ports: [{target: 80, published: '8080', protocol: tcp}, '9000:9000', '9000:9000']\n",
+        );
+        assert_eq!(result.get("ports").unwrap().as_seq().unwrap().len(), 2);
+    }
+}

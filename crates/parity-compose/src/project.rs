@@ -1,0 +1,716 @@
+//! Loading the files of one compose project into an [`Environment`].
+//!
+//! The order is compose-go's: per file, parse, interpolate, resolve `extends`, then merge into
+//! the files before it; after the last file, drop `!reset` leftovers, make lists unique, leave out
+//! services whose profiles are not enabled, and build the graph (env files, `depends_on` edges).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use parity_model::{
+    ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
+    Node, NodeIndex, Origin, SensitiveText,
+};
+use parity_source::yaml::{Limits, parse_document};
+use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, read_text};
+
+use crate::ComposeOptions;
+use crate::convert::{ConvertedService, EnvFileRef, convert_service};
+use crate::dotenv::{DotenvEntry, parse_dotenv};
+use crate::merge::{enforce_unicity, merge_project, merge_service, normalize_service, strip_tags};
+use crate::tree::{Builder, Field, Kind, Val};
+
+/// Top-level keys of the Compose Specification; anything else (but `x-`) gets a warning.
+const TOP_LEVEL_KEYS: [&str; 9] = [
+    "version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models",
+];
+
+/// Load these files (in order: later files override earlier ones, compose merge rules) as ONE
+/// compose project and add its services to `env.graph`, files to `env.files`, problems to
+/// `env.diagnostics`. Never panics; a file that does not parse gives a Diagnostic::error with its
+/// line/column and the remaining files are still used.
+pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) {
+    let Some(first) = files.first() else { return };
+    let project_dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut project = Project {
+        options,
+        project_dir: project_dir.clone(),
+        dotenv: HashMap::new(),
+        env,
+        warned: BTreeSet::new(),
+        files: Vec::new(),
+        file_by_path: HashMap::new(),
+        resolved: HashMap::new(),
+        reported_cycles: HashSet::new(),
+        base_dirs: HashMap::new(),
+        env_files: HashMap::new(),
+    };
+    project.read_dotenv();
+    let mut merged = Val::new(
+        Kind::Map(Vec::new()),
+        Origin::file(Arc::from(first.display().to_string())),
+    );
+    for (position, path) in files.iter().enumerate() {
+        let Some(index) = project.parse_file(path, project_dir.clone(), position == 0) else {
+            continue;
+        };
+        let root = project.with_extends_resolved(index);
+        merge_project(&mut merged, root);
+    }
+    strip_tags(&mut merged);
+    project.build_graph(&merged);
+}
+
+/// A parsed compose file (a top-level file or one named by `extends.file`).
+struct ComposeFile {
+    path: PathBuf,
+    /// The root mapping with interpolation done and each service normalised for merging.
+    root: Val,
+}
+
+/// An env file read once for all the services that name it.
+struct LoadedEnvFile {
+    display: Arc<str>,
+    entries: Vec<DotenvEntry>,
+    node: NodeIndex,
+}
+
+/// Why a service's `extends` chain could not be resolved.
+enum ExtendsFailure {
+    /// The service is not in that file (the caller reports it).
+    Missing,
+    /// A cycle, already reported.
+    Cycle,
+}
+
+struct Project<'a> {
+    options: &'a ComposeOptions,
+    project_dir: PathBuf,
+    /// Variables from the project's `.env`.
+    dotenv: HashMap<String, String>,
+    env: &'a mut Environment,
+    /// Unset variables already warned about.
+    warned: BTreeSet<String>,
+    files: Vec<ComposeFile>,
+    file_by_path: HashMap<PathBuf, Option<usize>>,
+    /// Services with `extends` applied, per file index and name.
+    resolved: HashMap<(usize, String), Val>,
+    reported_cycles: HashSet<Vec<String>>,
+    /// The directory relative paths in a file are resolved against, by display name: the project
+    /// directory for the files given to [`load`], the file's own directory for `extends` files.
+    base_dirs: HashMap<Arc<str>, PathBuf>,
+    env_files: HashMap<PathBuf, Option<LoadedEnvFile>>,
+}
+
+/// A variable of the project environment: the process environment (when enabled) wins over `.env`,
+/// as in compose.
+fn lookup_var(
+    options: &ComposeOptions,
+    dotenv: &HashMap<String, String>,
+    name: &str,
+) -> Option<String> {
+    if options.use_process_env {
+        if let Ok(value) = std::env::var(name) {
+            return Some(value);
+        }
+    }
+    dotenv.get(name).cloned()
+}
+
+fn display_of(path: &Path) -> Arc<str> {
+    Arc::from(path.display().to_string())
+}
+
+/// `dir/./a/../b` as `dir/b`, without touching the file system (the files may not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+impl Project<'_> {
+    fn push(&mut self, diagnostic: Diagnostic) {
+        self.env.diagnostics.push(diagnostic);
+    }
+
+    fn note_file(&mut self, display: &Arc<str>) {
+        if !self
+            .env
+            .files
+            .iter()
+            .any(|file| file.as_str() == &**display)
+        {
+            self.env.files.push(display.to_string());
+        }
+    }
+
+    /// Reads a file as text; a failure is an error diagnostic.
+    fn read(&mut self, path: &Path, display: &Arc<str>) -> Option<String> {
+        match read_text(path, DEFAULT_MAX_FILE_BYTES) {
+            Ok(text) => Some(text),
+            Err(error) => {
+                let origin = match error.position() {
+                    Some((line, column)) => Origin::new(display.clone(), line, column),
+                    None => Origin::file(display.clone()),
+                };
+                let message = match &error {
+                    SourceError::NotUtf8 { .. } => "not valid UTF-8 text".to_owned(),
+                    SourceError::Io { source, .. } => format!("cannot read the file: {source}"),
+                    other => other.to_string(),
+                };
+                self.push(Diagnostic::error(origin, message));
+                None
+            }
+        }
+    }
+
+    /// Reads the project's `.env`, the source of interpolation variables.
+    fn read_dotenv(&mut self) {
+        let path = self.project_dir.join(".env");
+        if !path.is_file() {
+            return;
+        }
+        let display = display_of(&path);
+        self.note_file(&display);
+        let Some(text) = self.read(&path, &display) else {
+            return;
+        };
+        let options = self.options;
+        let process_only = |name: &str| {
+            if options.use_process_env {
+                std::env::var(name).ok()
+            } else {
+                None
+            }
+        };
+        let dotenv = parse_dotenv(&text, &process_only);
+        for problem in &dotenv.errors {
+            self.push(Diagnostic::error(
+                Origin::new(display.clone(), problem.line, problem.column),
+                problem.message.clone(),
+            ));
+        }
+        for (name, line, column) in &dotenv.unset {
+            if self.warned.insert(name.clone()) {
+                self.push(Diagnostic::warning(
+                    Origin::new(display.clone(), *line, *column),
+                    format!("variable {name} is not set, defaulting to a blank string"),
+                ));
+            }
+        }
+        self.dotenv = dotenv.to_map();
+    }
+
+    /// Parses one compose file into `self.files`; `None` (with diagnostics) when it cannot be used.
+    fn parse_file(&mut self, path: &Path, base_dir: PathBuf, first: bool) -> Option<usize> {
+        let key = normalize(path);
+        if let Some(known) = self.file_by_path.get(&key) {
+            return *known;
+        }
+        self.file_by_path.insert(key.clone(), None);
+        let display = display_of(path);
+        self.note_file(&display);
+        self.base_dirs.entry(display.clone()).or_insert(base_dir);
+        let text = self.read(path, &display)?;
+        let node = match parse_document(&text, Limits::default()) {
+            Ok(node) => node,
+            Err(error) => {
+                self.push(Diagnostic::error(
+                    Origin::new(display, error.line, error.column),
+                    error.message,
+                ));
+                return None;
+            }
+        };
+        let options = self.options;
+        let dotenv = &self.dotenv;
+        let lookup = |name: &str| lookup_var(options, dotenv, name);
+        let mut root = Builder {
+            file: display.clone(),
+            lookup: &lookup,
+            diagnostics: &mut self.env.diagnostics,
+            warned: &mut self.warned,
+        }
+        .build(&node);
+        let Kind::Map(fields) = &mut root.kind else {
+            let found = root.type_name();
+            self.push(Diagnostic::error(
+                root.origin,
+                format!("expected a mapping with `services:`, found {found}"),
+            ));
+            return None;
+        };
+        let mut diagnostics = Vec::new();
+        for field in fields.iter() {
+            if !TOP_LEVEL_KEYS.contains(&field.key.as_str()) && !field.key.starts_with("x-") {
+                diagnostics.push(Diagnostic::warning(
+                    field.origin.clone(),
+                    format!("unknown top-level key `{}`, ignored", field.key),
+                ));
+            }
+            if field.key == "include" {
+                diagnostics.push(Diagnostic::warning(
+                    field.origin.clone(),
+                    "`include` is not supported yet, the included files are not loaded",
+                ));
+            }
+        }
+        match fields.iter_mut().find(|field| field.key == "services") {
+            None if first => diagnostics.push(Diagnostic::error(
+                root.origin.clone(),
+                "expected a mapping with `services:`, found no `services` key",
+            )),
+            None => {}
+            Some(services) => {
+                if services.value.is_null() {
+                    services.value.kind = Kind::Map(Vec::new());
+                }
+                match &mut services.value.kind {
+                    Kind::Map(entries) => {
+                        entries.retain(|service| {
+                            let keep = matches!(service.value.kind, Kind::Map(_))
+                                || service.value.has_tag("!reset");
+                            if !keep {
+                                diagnostics.push(Diagnostic::error(
+                                    service.value.origin.clone(),
+                                    format!(
+                                        "expected a mapping for service `{}`, found {}",
+                                        service.key,
+                                        service.value.type_name()
+                                    ),
+                                ));
+                            }
+                            keep
+                        });
+                        for service in entries.iter_mut() {
+                            normalize_service(&mut service.value, &mut diagnostics);
+                        }
+                    }
+                    _ => {
+                        diagnostics.push(Diagnostic::error(
+                            services.value.origin.clone(),
+                            format!(
+                                "expected a mapping for `services`, found {}",
+                                services.value.type_name()
+                            ),
+                        ));
+                        services.value.kind = Kind::Map(Vec::new());
+                    }
+                }
+            }
+        }
+        self.env.diagnostics.extend(diagnostics);
+        let index = self.files.len();
+        self.files.push(ComposeFile {
+            path: path.to_path_buf(),
+            root,
+        });
+        self.file_by_path.insert(key, Some(index));
+        Some(index)
+    }
+
+    fn service_names(&self, file: usize) -> Vec<String> {
+        self.files
+            .get(file)
+            .and_then(|f| f.root.get("services"))
+            .and_then(Val::as_map)
+            .map(|services| services.iter().map(|service| service.key.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn raw_service(&self, file: usize, name: &str) -> Option<Field> {
+        self.files
+            .get(file)?
+            .root
+            .get("services")?
+            .field(name)
+            .cloned()
+    }
+
+    /// The file's root with every service's `extends` applied.
+    fn with_extends_resolved(&mut self, file: usize) -> Val {
+        let names = self.service_names(file);
+        let mut resolved_services = Vec::with_capacity(names.len());
+        for name in names {
+            let Some(raw) = self.raw_service(file, &name) else {
+                continue;
+            };
+            let value = self
+                .resolve(file, &name, &mut Vec::new())
+                .unwrap_or_else(|_| without_extends(raw.value));
+            resolved_services.push(Field {
+                key: name,
+                origin: raw.origin,
+                value,
+            });
+        }
+        let mut root = self
+            .files
+            .get(file)
+            .map(|f| f.root.clone())
+            .unwrap_or_else(|| Val::new(Kind::Null, Origin::file(Arc::from(""))));
+        if let Kind::Map(fields) = &mut root.kind {
+            if let Some(services) = fields.iter_mut().find(|field| field.key == "services") {
+                services.value.kind = Kind::Map(resolved_services);
+            }
+        }
+        root
+    }
+
+    /// The service `name` of `file` with its `extends` chain applied (compose merge rules, the
+    /// extending service winning).
+    fn resolve(
+        &mut self,
+        file: usize,
+        name: &str,
+        stack: &mut Vec<(usize, String)>,
+    ) -> Result<Val, ExtendsFailure> {
+        if let Some(done) = self.resolved.get(&(file, name.to_owned())) {
+            return Ok(done.clone());
+        }
+        let raw = self
+            .raw_service(file, name)
+            .ok_or(ExtendsFailure::Missing)?;
+        let Some(extends) = raw.value.field("extends").cloned() else {
+            self.resolved
+                .insert((file, name.to_owned()), raw.value.clone());
+            return Ok(raw.value);
+        };
+        if let Some(start) = stack.iter().position(|(f, n)| *f == file && n == name) {
+            let mut chain: Vec<String> = stack
+                .get(start..)
+                .unwrap_or_default()
+                .iter()
+                .map(|(_, n)| n.clone())
+                .collect();
+            let mut members = chain.clone();
+            members.sort();
+            if self.reported_cycles.insert(members) {
+                chain.push(name.to_owned());
+                self.push(Diagnostic::error(
+                    extends.origin.clone(),
+                    format!("extends cycle: {}", chain.join(" -> ")),
+                ));
+            }
+            return Err(ExtendsFailure::Cycle);
+        }
+        let (target_file, base_name) = match &extends.value.kind {
+            Kind::Scalar(base, _) => (None, base.clone()),
+            Kind::Map(_) => {
+                let Some(base) = extends.value.get("service").and_then(Val::as_str) else {
+                    self.push(Diagnostic::error(
+                        extends.value.origin.clone(),
+                        "expected a `service` in `extends`",
+                    ));
+                    return Ok(without_extends(raw.value));
+                };
+                (
+                    extends
+                        .value
+                        .get("file")
+                        .and_then(Val::as_str)
+                        .map(str::to_owned),
+                    base.to_owned(),
+                )
+            }
+            _ => {
+                let found = extends.value.type_name();
+                self.push(Diagnostic::error(
+                    extends.value.origin.clone(),
+                    format!("expected a string or a mapping for `extends`, found {found}"),
+                ));
+                return Ok(without_extends(raw.value));
+            }
+        };
+        let base_file = match target_file {
+            None => Some(file),
+            Some(written) => {
+                let own_dir = self
+                    .files
+                    .get(file)
+                    .and_then(|f| f.path.parent())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                let path = normalize(&own_dir.join(&written));
+                let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                if path.is_file() {
+                    self.parse_file(&path, base_dir, false)
+                } else {
+                    self.push(Diagnostic::error(
+                        extends.value.origin.clone(),
+                        format!("cannot extend service `{name}`: file {written} not found"),
+                    ));
+                    None
+                }
+            }
+        };
+        let Some(base_file) = base_file else {
+            return Ok(without_extends(raw.value));
+        };
+        stack.push((file, name.to_owned()));
+        let base = self.resolve(base_file, &base_name, stack);
+        stack.pop();
+        let mut merged = match base {
+            Ok(base) => base,
+            Err(ExtendsFailure::Cycle) => return Err(ExtendsFailure::Cycle),
+            Err(ExtendsFailure::Missing) => {
+                self.push(Diagnostic::error(
+                    extends.value.origin.clone(),
+                    format!("service `{name}` extends undefined service `{base_name}`"),
+                ));
+                return Ok(without_extends(raw.value));
+            }
+        };
+        // The extending service's own mapping position is where it is declared.
+        merged.origin = raw.value.origin.clone();
+        merge_service(&mut merged, without_extends(raw.value));
+        self.resolved
+            .insert((file, name.to_owned()), merged.clone());
+        Ok(merged)
+    }
+
+    /// Adds the active services, their env files and `depends_on` edges to the graph.
+    fn build_graph(&mut self, merged: &Val) {
+        let services: Vec<Field> = merged
+            .get("services")
+            .and_then(Val::as_map)
+            .map(<[Field]>::to_vec)
+            .unwrap_or_default();
+        let mut inactive: HashSet<String> = HashSet::new();
+        let mut added: Vec<(NodeIndex, ConvertedService)> = Vec::new();
+        let mut index_by_name: HashMap<String, NodeIndex> = HashMap::new();
+        for mut field in services {
+            enforce_unicity(&mut field.value);
+            let options = self.options;
+            let dotenv = &self.dotenv;
+            let lookup = |name: &str| lookup_var(options, dotenv, name);
+            let mut converted = convert_service(
+                &field.key,
+                &field.origin,
+                &field.value,
+                &lookup,
+                &mut self.env.diagnostics,
+            );
+            let service = &converted.service;
+            let enabled = service.profiles.is_empty()
+                || service
+                    .profiles
+                    .iter()
+                    .any(|profile| options.profiles.contains(profile) || profile == "*")
+                || options.profiles.iter().any(|profile| profile == "*");
+            if !enabled {
+                let profiles = service.profiles.join(", ");
+                self.push(Diagnostic::note(
+                    field.origin.clone(),
+                    format!(
+                        "service {} is inactive: its profiles ({profiles}) are not enabled",
+                        field.key
+                    ),
+                ));
+                inactive.insert(field.key);
+                continue;
+            }
+            let has_image = service
+                .containers
+                .first()
+                .is_some_and(|c| c.image_origin.is_some());
+            match &service.build {
+                Some(build) => {
+                    let context = build.context.clone();
+                    let origin = build.origin.clone();
+                    self.push(Diagnostic::note(
+                        origin,
+                        format!("service {} is built from source (build: {context}), its image is not compared", field.key),
+                    ));
+                }
+                None if !has_image => self.push(Diagnostic::error(
+                    field.origin.clone(),
+                    format!(
+                        "service {} has neither an image nor a build context specified",
+                        field.key
+                    ),
+                )),
+                None => {}
+            }
+            let env_nodes = self.apply_env_files(&mut converted);
+            let node = self.env.graph.add(Node::Service(converted.service.clone()));
+            for env_node in env_nodes {
+                self.env
+                    .graph
+                    .connect(node, env_node, Edge::ReadsConfigFrom);
+            }
+            index_by_name.insert(field.key.clone(), node);
+            added.push((node, converted));
+        }
+        for (node, converted) in &added {
+            let service = &converted.service;
+            for (dependency, origin) in service.depends_on.iter().zip(&converted.dependency_origins)
+            {
+                match index_by_name.get(dependency) {
+                    Some(target) => self.env.graph.connect(*node, *target, Edge::DependsOn),
+                    None if converted.optional_dependencies.contains(dependency) => {}
+                    None => {
+                        let why = if inactive.contains(dependency) {
+                            " (its profiles are not enabled)"
+                        } else {
+                            ""
+                        };
+                        self.push(Diagnostic::error(
+                            origin.clone(),
+                            format!(
+                                "service {:?} depends on undefined service {dependency:?}{why}",
+                                service.name
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the service's env files, puts their variables before the `environment` ones
+    /// (`environment` wins for the same key) and returns the env file nodes.
+    fn apply_env_files(&mut self, converted: &mut ConvertedService) -> Vec<NodeIndex> {
+        let mut nodes = Vec::new();
+        let mut from_files: Vec<EnvVar> = Vec::new();
+        for reference in converted.env_files.clone() {
+            let Some((display, entries, node)) = self.env_file(&reference) else {
+                continue;
+            };
+            if !nodes.contains(&node) {
+                nodes.push(node);
+            }
+            for entry in entries {
+                let value = match entry.value {
+                    Some(value) => value,
+                    // `KEY` alone in an env file: compose takes it from its environment, or drops it.
+                    None => match lookup_var(self.options, &self.dotenv, &entry.key) {
+                        Some(value) => value,
+                        None => continue,
+                    },
+                };
+                let var = EnvVar {
+                    name: entry.key.clone(),
+                    value: EnvValue::FromSource {
+                        source: EnvSource::EnvFile,
+                        source_name: reference.written.clone(),
+                        key: Some(entry.key.clone()),
+                        resolved: Some(SensitiveText::for_key(&entry.key, value)),
+                    },
+                    origin: Origin::new(display.clone(), entry.line, entry.column),
+                };
+                upsert(&mut from_files, var);
+            }
+        }
+        if let Some(container) = converted.service.containers.first_mut() {
+            let environment = std::mem::take(&mut container.env);
+            container.env = from_files;
+            for var in environment {
+                upsert(&mut container.env, var);
+            }
+        }
+        nodes
+    }
+
+    /// The env file behind `reference`, read once; `None` when it is missing or unreadable.
+    fn env_file(
+        &mut self,
+        reference: &EnvFileRef,
+    ) -> Option<(Arc<str>, Vec<DotenvEntry>, NodeIndex)> {
+        let base_dir = self
+            .base_dirs
+            .get(&reference.origin.file)
+            .cloned()
+            .unwrap_or_else(|| self.project_dir.clone());
+        let path = normalize(&base_dir.join(&reference.written));
+        if !self.env_files.contains_key(&path) {
+            let loaded = self.read_env_file(&path, reference);
+            self.env_files.insert(path.clone(), loaded);
+        }
+        let loaded = self.env_files.get(&path)?.as_ref()?;
+        Some((loaded.display.clone(), loaded.entries.clone(), loaded.node))
+    }
+
+    fn read_env_file(&mut self, path: &Path, reference: &EnvFileRef) -> Option<LoadedEnvFile> {
+        let display = display_of(path);
+        if !path.is_file() {
+            if reference.required {
+                self.push(Diagnostic::error(
+                    reference.origin.clone(),
+                    format!("env file {} not found", reference.written),
+                ));
+            }
+            return None;
+        }
+        self.note_file(&display);
+        let text = self.read(path, &display)?;
+        let options = self.options;
+        let dotenv_vars = &self.dotenv;
+        let lookup = |name: &str| lookup_var(options, dotenv_vars, name);
+        let dotenv = parse_dotenv(&text, &lookup);
+        for problem in &dotenv.errors {
+            self.push(Diagnostic::error(
+                Origin::new(display.clone(), problem.line, problem.column),
+                problem.message.clone(),
+            ));
+        }
+        for (name, line, column) in &dotenv.unset {
+            if self.warned.insert(name.clone()) {
+                self.push(Diagnostic::warning(
+                    Origin::new(display.clone(), *line, *column),
+                    format!("variable {name} is not set, defaulting to a blank string"),
+                ));
+            }
+        }
+        let mut source = ConfigSource {
+            kind: ConfigSourceKind::EnvFile,
+            name: reference.written.clone(),
+            namespace: None,
+            entries: Default::default(),
+            origin: Origin::file(display.clone()),
+        };
+        for entry in &dotenv.entries {
+            if let Some(value) = &entry.value {
+                source.entries.insert(
+                    entry.key.clone(),
+                    (
+                        SensitiveText::for_key(&entry.key, value.as_str()),
+                        Origin::new(display.clone(), entry.line, entry.column),
+                    ),
+                );
+            }
+        }
+        let node = self.env.graph.add(Node::ConfigSource(source));
+        Some(LoadedEnvFile {
+            display,
+            entries: dotenv.entries,
+            node,
+        })
+    }
+}
+
+/// Replaces the variable of the same name in place, or appends.
+fn upsert(env: &mut Vec<EnvVar>, var: EnvVar) {
+    match env.iter_mut().find(|existing| existing.name == var.name) {
+        Some(existing) => *existing = var,
+        None => env.push(var),
+    }
+}
+
+fn without_extends(mut service: Val) -> Val {
+    if let Kind::Map(fields) = &mut service.kind {
+        fields.retain(|field| field.key != "extends");
+    }
+    service
+}

@@ -1,0 +1,3 @@
+//! 3xx: environment variables.
+
+pub mod env_unmatched;

@@ -1,0 +1,3 @@
+//! 2xx: container images.
+
+pub mod image_mismatch;

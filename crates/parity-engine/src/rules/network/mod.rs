@@ -1,0 +1,3 @@
+//! 5xx: ports and networking.
+
+pub mod port_mismatch;

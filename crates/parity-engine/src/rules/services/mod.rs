@@ -1,0 +1,3 @@
+//! 1xx: services present or absent.
+
+pub mod missing_service;

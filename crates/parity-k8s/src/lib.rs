@@ -1,1 +1,184 @@
-//! TODO
+//! Kubernetes manifests into parity's resource graph.
+//!
+//! Reading is split in two so the facade can parse files in parallel and still get a result that
+//! does not depend on thread timing:
+//!
+//! 1. [`parse_file`] turns one file's text (a multi-document YAML or JSON stream: plain
+//!    manifests, `kubectl get -o yaml` List dumps, rendered Helm output) into [`K8sObject`]s and
+//!    diagnostics. It is pure and needs nothing from other files.
+//! 2. [`build`] takes every file's objects, in the order given, and adds them to an
+//!    [`Environment`]: workloads become [`parity_model::Service`]s, ConfigMaps and Secrets become
+//!    [`parity_model::ConfigSource`]s, Kubernetes Services and every other kind become
+//!    [`parity_model::Resource`]s. Env vars that reference a ConfigMap or Secret are resolved here,
+//!    because the source may be in another file.
+//!
+//! [`discover`] finds the files worth reading under a folder.
+//!
+//! The tree comes from `parity_source::yaml`, which keeps a line and column on every node, so
+//! every service, image, env var and port points back at the line it was written on.
+
+mod build;
+mod config;
+mod discover;
+mod kinds;
+mod object;
+mod read;
+mod workload;
+
+use std::sync::Arc;
+
+use parity_model::{Diagnostic, Environment, Origin};
+use parity_source::yaml::{self, Node};
+
+pub use discover::discover;
+
+/// The objects parsed from one file, and what went wrong reading it.
+///
+/// Parsing is per file and pure, so files can be parsed in parallel; [`build`] joins them.
+#[derive(Debug, Clone)]
+pub struct ParsedFile {
+    display: Arc<str>,
+    objects: Vec<K8sObject>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl ParsedFile {
+    /// The path the file is reported as.
+    pub fn display(&self) -> &Arc<str> {
+        &self.display
+    }
+
+    /// The objects, in the order they appear (List items in place of their List).
+    pub fn objects(&self) -> &[K8sObject] {
+        &self.objects
+    }
+
+    /// Errors, warnings and notes from parsing this file.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+}
+
+/// One Kubernetes object read from a file.
+#[derive(Debug, Clone)]
+pub struct K8sObject {
+    /// `apiVersion` as written.
+    pub api_version: String,
+    /// `kind` as written.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`, when set.
+    pub namespace: Option<String>,
+    /// Where the object is named (the `name:` key under `metadata`, or `kind:` without one).
+    pub origin: Origin,
+    /// For rendered Helm output: the chart template the object came from, as the
+    /// `# Source: chart/templates/x.yaml` comment before its document names it.
+    pub helm_source: Option<String>,
+    body: object::Body,
+}
+
+/// Parses one file's text (a multi-document YAML or JSON stream); `display` is the path reported
+/// in origins and diagnostics.
+///
+/// Never fails: a syntax error, a document that is not a Kubernetes object, or a field of the
+/// wrong type becomes a diagnostic, and the rest of the file is still read.
+pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
+    let mut diagnostics = Vec::new();
+    let mut objects = Vec::new();
+    if is_kustomization_path(&display) {
+        diagnostics.push(Diagnostic::note(
+            Origin::file(display.clone()),
+            KUSTOMIZATION_NOTE,
+        ));
+        return ParsedFile {
+            display,
+            objects,
+            diagnostics,
+        };
+    }
+    let stream = yaml::parse_stream(text, yaml::Limits::default());
+    let lines: Vec<&str> = text.lines().collect();
+    {
+        let mut cx = read::Cx {
+            file: &display,
+            diagnostics: &mut diagnostics,
+        };
+        for document in &stream.documents {
+            let helm_source = helm_source_before(&lines, document.line);
+            object::read_document(&mut cx, document, helm_source.as_deref(), &mut objects);
+        }
+    }
+    if let Some(error) = &stream.error {
+        let origin = Origin::new(display.clone(), error.line, error.column);
+        diagnostics.push(Diagnostic::error(
+            origin,
+            format!("invalid YAML: {}", error.message),
+        ));
+    } else if stream.documents.is_empty() {
+        diagnostics.push(Diagnostic::note(
+            Origin::file(display.clone()),
+            "no Kubernetes objects in this file (it is empty or only comments)",
+        ));
+    }
+    ParsedFile {
+        display,
+        objects,
+        diagnostics,
+    }
+}
+
+/// Adds everything parsed to `env`: workloads as services, ConfigMaps and Secrets as config
+/// sources, Kubernetes Services and other kinds as resources, the edges between them, and env
+/// vars resolved against the ConfigMaps and Secrets in the input. Each file's name is appended
+/// to `env.files` and its diagnostics to `env.diagnostics`.
+///
+/// Files are processed in the order given, so the graph is the same however they were parsed.
+pub fn build(files: Vec<ParsedFile>, env: &mut Environment) {
+    build::build(files, env);
+}
+
+/// Whether a parsed YAML document looks like a Kubernetes object: a mapping with `apiVersion`
+/// and `kind` strings.
+pub fn is_k8s_document(root: &Node) -> bool {
+    let non_empty = |key| {
+        root.get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|text| !text.is_empty())
+    };
+    non_empty("apiVersion") && non_empty("kind")
+}
+
+const KUSTOMIZATION_NOTE: &str = "kustomization.yaml found: kustomize overlays are not built yet, \
+                                  reading the manifests as plain files";
+
+/// kustomize reads `kustomization.yaml`, `kustomization.yml` or `Kustomization`.
+fn is_kustomization_path(display: &str) -> bool {
+    let name = display.rsplit(['/', '\\']).next().unwrap_or(display);
+    matches!(
+        name,
+        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+    )
+}
+
+/// The `# Source: chart/templates/x.yaml` comment that `helm template` writes at the top of each
+/// document, looked for in the comment lines right above the document's first line.
+fn helm_source_before(lines: &[&str], first_line: u32) -> Option<String> {
+    let end = usize::try_from(first_line)
+        .ok()?
+        .saturating_sub(1)
+        .min(lines.len());
+    for line in lines.get(..end)?.iter().rev() {
+        let trimmed = line.trim();
+        if let Some(path) = trimmed.strip_prefix("# Source:") {
+            return Some(path.trim().to_owned());
+        }
+        if !(trimmed.is_empty() || trimmed.starts_with('#')) {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+//! Typed reads from the YAML tree that turn a wrong type into an error diagnostic at that node
+//! and hand back an empty value, so one bad field never stops the rest of the object from loading.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use parity_model::{Diagnostic, Origin};
+use parity_source::yaml::{Entry, Node, Value};
+
+/// The file being read and the diagnostics collected for it.
+pub(crate) struct Cx<'a> {
+    pub(crate) file: &'a Arc<str>,
+    pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    pub(crate) fn at(&self, node: &Node) -> Origin {
+        Origin::new(self.file.clone(), node.line, node.column)
+    }
+
+    pub(crate) fn at_entry(&self, entry: &Entry) -> Origin {
+        Origin::new(self.file.clone(), entry.line, entry.column)
+    }
+
+    pub(crate) fn error(&mut self, origin: Origin, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::error(origin, message));
+    }
+
+    pub(crate) fn warning(&mut self, origin: Origin, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::warning(origin, message));
+    }
+
+    pub(crate) fn note(&mut self, origin: Origin, message: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::note(origin, message));
+    }
+
+    fn wrong_type(&mut self, node: &Node, expected: &str, path: &str) {
+        let message = format!(
+            "expected {expected} for `{path}`, found {}",
+            node.type_name()
+        );
+        self.error(self.at(node), message);
+    }
+
+    /// The entries of a mapping; absent or null reads as empty.
+    pub(crate) fn map<'n>(&mut self, node: Option<&'n Node>, path: &str) -> &'n [Entry] {
+        match node {
+            None => &[],
+            Some(node) => match &node.value {
+                Value::Map(entries) => entries,
+                Value::Null => &[],
+                _ => {
+                    self.wrong_type(node, "a mapping", path);
+                    &[]
+                }
+            },
+        }
+    }
+
+    /// The items of a sequence; absent or null reads as empty.
+    pub(crate) fn seq<'n>(&mut self, node: Option<&'n Node>, path: &str) -> &'n [Node] {
+        match node {
+            None => &[],
+            Some(node) => match &node.value {
+                Value::Seq(items) => items,
+                Value::Null => &[],
+                _ => {
+                    self.wrong_type(node, "a sequence", path);
+                    &[]
+                }
+            },
+        }
+    }
+
+    /// A scalar's text; absent or null reads as `None`.
+    pub(crate) fn text<'n>(&mut self, node: Option<&'n Node>, path: &str) -> Option<&'n str> {
+        let node = node?;
+        match &node.value {
+            Value::Scalar(scalar) => Some(&scalar.text),
+            Value::Null => None,
+            _ => {
+                self.wrong_type(node, "a string", path);
+                None
+            }
+        }
+    }
+
+    /// A port number (1-65535); absent or null reads as `None`.
+    pub(crate) fn port(&mut self, node: Option<&Node>, path: &str) -> Option<u16> {
+        let node = node?;
+        let text = self.text(Some(node), path)?;
+        match text.parse::<u16>() {
+            Ok(port) if port > 0 => Some(port),
+            _ => {
+                let message =
+                    format!("expected a port number (1-65535) for `{path}`, found {text:?}");
+                self.error(self.at(node), message);
+                None
+            }
+        }
+    }
+
+    /// A boolean; absent or null reads as `false`.
+    pub(crate) fn flag(&mut self, node: Option<&Node>, path: &str) -> bool {
+        let Some(node) = node else { return false };
+        if node.is_null() {
+            return false;
+        }
+        match node.as_bool() {
+            Some(value) => value,
+            None => {
+                self.wrong_type(node, "true or false", path);
+                false
+            }
+        }
+    }
+
+    /// A mapping of strings to strings (labels, selectors); other values are errors.
+    pub(crate) fn string_map(
+        &mut self,
+        node: Option<&Node>,
+        path: &str,
+    ) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for entry in self.map(node, path) {
+            let entry_path = format!("{path}.{}", entry.key);
+            match &entry.value.value {
+                Value::Scalar(scalar) => {
+                    out.insert(entry.key.clone(), scalar.text.clone());
+                }
+                Value::Null => {
+                    out.insert(entry.key.clone(), String::new());
+                }
+                _ => self.wrong_type(&entry.value, "a string", &entry_path),
+            }
+        }
+        out
+    }
+}

@@ -122,21 +122,12 @@ fn display_of(path: &Path) -> Arc<str> {
     Arc::from(path.display().to_string())
 }
 
-/// `dir/./a/../b` as `dir/b`, without touching the file system (the files may not exist).
+/// `dir/./a` as `dir/a`. `..` is kept: folding it away would change the path the user gave
+/// (and its meaning, through symlinks).
 fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    path.components()
+        .filter(|component| *component != Component::CurDir)
+        .collect()
 }
 
 impl Project<'_> {

@@ -32,7 +32,10 @@ fn reference_binary() -> Option<PathBuf> {
     candidates.push(workspace_root().join("target/ref/bin/docker-compose"));
     candidates.push("docker-compose".into());
     candidates.into_iter().find(|candidate| {
-        Command::new(candidate).arg("version").output().is_ok_and(|output| output.status.success())
+        Command::new(candidate)
+            .arg("version")
+            .output()
+            .is_ok_and(|output| output.status.success())
     })
 }
 
@@ -48,7 +51,11 @@ struct ServiceFacts {
 }
 
 /// Runs `docker compose config` on `files`; `Err` with its stderr when it rejects the project.
-fn reference_config(binary: &Path, dir: &Path, files: &[PathBuf]) -> Result<BTreeMap<String, ServiceFacts>, String> {
+fn reference_config(
+    binary: &Path,
+    dir: &Path,
+    files: &[PathBuf],
+) -> Result<BTreeMap<String, ServiceFacts>, String> {
     let mut command = Command::new(binary);
     command.env_clear();
     if let Some(path) = std::env::var_os("PATH") {
@@ -57,7 +64,10 @@ fn reference_config(binary: &Path, dir: &Path, files: &[PathBuf]) -> Result<BTre
     for file in files {
         command.arg("-f").arg(file);
     }
-    command.arg("--project-directory").arg(dir).args(["config", "--format", "json"]);
+    command
+        .arg("--project-directory")
+        .arg(dir)
+        .args(["config", "--format", "json"]);
     let output = command.output().map_err(|error| error.to_string())?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     // The pip wrapper exits 0 even on errors; a rejected project prints no JSON.
@@ -66,7 +76,11 @@ fn reference_config(binary: &Path, dir: &Path, files: &[PathBuf]) -> Result<BTre
     for (name, service) in json["services"].as_object().cloned().unwrap_or_default() {
         let env = service["environment"]
             .as_object()
-            .map(|env| env.iter().map(|(k, v)| (k.clone(), v.as_str().map(unescape))).collect())
+            .map(|env| {
+                env.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map(unescape)))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut ports: Vec<(u64, Option<u64>)> = service["ports"]
             .as_array()
@@ -81,10 +95,20 @@ fn reference_config(binary: &Path, dir: &Path, files: &[PathBuf]) -> Result<BTre
             })
             .unwrap_or_default();
         ports.sort();
-        let depends_on =
-            service["depends_on"].as_object().map(|deps| deps.keys().cloned().collect()).unwrap_or_default();
+        let depends_on = service["depends_on"]
+            .as_object()
+            .map(|deps| deps.keys().cloned().collect())
+            .unwrap_or_default();
         let image = service["image"].as_str().map(unescape);
-        services.insert(name, ServiceFacts { image, env, ports, depends_on });
+        services.insert(
+            name,
+            ServiceFacts {
+                image,
+                env,
+                ports,
+                depends_on,
+            },
+        );
     }
     Ok(services)
 }
@@ -111,8 +135,11 @@ fn our_facts(environment: &Environment) -> BTreeMap<String, ServiceFacts> {
                     (var.name.clone(), value)
                 })
                 .collect();
-            let mut ports: Vec<(u64, Option<u64>)> =
-                container.ports.iter().map(|p| (u64::from(p.container), p.published.map(u64::from))).collect();
+            let mut ports: Vec<(u64, Option<u64>)> = container
+                .ports
+                .iter()
+                .map(|p| (u64::from(p.container), p.published.map(u64::from)))
+                .collect();
             ports.sort();
             let facts = ServiceFacts {
                 image: container.image.as_ref().map(|image| image.raw.clone()),
@@ -132,8 +159,11 @@ fn loader_matches_docker_compose_config() {
         return;
     };
     let cases_dir = workspace_root().join("testdata/loaders/compose");
-    let mut cases: Vec<PathBuf> =
-        std::fs::read_dir(&cases_dir).unwrap().map(|entry| entry.unwrap().path()).filter(|p| p.is_dir()).collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&cases_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
     cases.sort();
     let mut compared = 0;
     for dir in cases {
@@ -149,7 +179,11 @@ fn loader_matches_docker_compose_config() {
             .collect();
         match reference_config(&binary, &dir, &files) {
             Ok(expected) => {
-                assert!(errors.is_empty(), "{}: docker compose accepts it but we report {errors:#?}", dir.display());
+                assert!(
+                    errors.is_empty(),
+                    "{}: docker compose accepts it but we report {errors:#?}",
+                    dir.display()
+                );
                 assert_eq!(our_facts(&environment), expected, "{}", dir.display());
             }
             Err(stderr) => {

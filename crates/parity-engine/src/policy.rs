@@ -420,7 +420,9 @@ impl Reader<'_> {
                     );
                 }
                 (_, None) => {
-                    return Err(self.error(item, "a mapping needs `prod:` (the prod workload name)"));
+                    return Err(
+                        self.error(item, "a mapping needs `prod:` (the prod workload name)")
+                    );
                 }
             }
         }

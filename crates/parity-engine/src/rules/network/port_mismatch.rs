@@ -148,16 +148,16 @@ impl Rule for PortMismatch {
             if local.is_empty() || prod.is_empty() {
                 continue;
             }
-            let mut local_only: Vec<&ListenPort<'_>> = local
+            // Declaration order, not numeric order: the first port declared is usually the main
+            // one, so pairing moved ports in that order matches the main port with the main port.
+            let local_only: Vec<&ListenPort<'_>> = local
                 .iter()
                 .filter(|port| !prod.iter().any(|other| port.matches(other)))
                 .collect();
-            let mut prod_only: Vec<&ListenPort<'_>> = prod
+            let prod_only: Vec<&ListenPort<'_>> = prod
                 .iter()
                 .filter(|port| !local.iter().any(|other| port.matches(other)))
                 .collect();
-            local_only.sort_by_key(|port| port.number);
-            prod_only.sort_by_key(|port| port.number);
             let name = pair.display_name();
             // The common case is one port moved: report it once, pointing at both lines.
             let moved = local_only.len().min(prod_only.len());
@@ -276,6 +276,30 @@ mod tests {
         );
         assert_eq!(findings[1].missing_in, Some(Side::Prod));
         assert_eq!(findings[1].locations[1].origin.line, 1);
+    }
+
+    #[test]
+    fn moved_ports_pair_in_declaration_order() {
+        // The main port is declared first on both sides; the debugger port is the extra one.
+        let local = vec![with_ports(
+            compose_service("api", 3),
+            &[(9000, Protocol::Tcp, 5), (5678, Protocol::Tcp, 6)],
+        )];
+        let prod = vec![with_ports(
+            k8s_workload("api", "Deployment", 1),
+            &[(9090, Protocol::Tcp, 30)],
+        )];
+        let messages: Vec<String> = run_rule(&PortMismatch, local, prod)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                "`api` listens on port 5678 locally but not in prod (prod: 9090)",
+                "`api` listens on port 9000 locally but on 9090 in prod",
+            ]
+        );
     }
 
     #[test]

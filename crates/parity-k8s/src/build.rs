@@ -178,29 +178,38 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     }
 }
 
-/// Keeps the first object of each kind, namespace and name; a later one is reported and left
-/// out, so pairing never sees two services of one name from one side.
+/// Keeps the last object of each kind, namespace and name, which is what `kubectl apply` of the
+/// files in order leaves in the cluster, and reports each repeat so pairing never sees two
+/// services of one name from one side.
 fn drop_duplicates(objects: Vec<K8sObject>, diagnostics: &mut Vec<Diagnostic>) -> Vec<K8sObject> {
-    let mut first_seen = HashMap::new();
-    let mut kept = Vec::with_capacity(objects.len());
-    for object in objects {
-        let key = (
+    let key = |object: &K8sObject| {
+        (
             object.kind.clone(),
             object.namespace.clone(),
             object.name.clone(),
-        );
-        if let Some(first) = first_seen.get(&key) {
+        )
+    };
+    let mut last_position = HashMap::new();
+    let mut first_origin = HashMap::new();
+    for (position, object) in objects.iter().enumerate() {
+        last_position.insert(key(object), position);
+        let first = first_origin
+            .entry(key(object))
+            .or_insert_with(|| object.origin.clone());
+        if *first != object.origin {
             let message = format!(
-                "duplicate {} {} (first defined at {first}); this one is ignored",
+                "duplicate {} {} (first defined at {first}); the last definition is used, as kubectl apply leaves it",
                 object.kind, object.name
             );
             diagnostics.push(Diagnostic::warning(object.origin.clone(), message));
-            continue;
         }
-        first_seen.insert(key, object.origin.clone());
-        kept.push(object);
     }
-    kept
+    objects
+        .into_iter()
+        .enumerate()
+        .filter(|(position, object)| last_position.get(&key(object)) == Some(position))
+        .map(|(_, object)| object)
+        .collect()
 }
 
 /// Fills `container.env` from its plan: `envFrom` sources expanded key by key (a later source

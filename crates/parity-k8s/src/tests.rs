@@ -614,14 +614,20 @@ fn kustomization_files_are_a_note_not_an_error() {
 }
 
 #[test]
-fn duplicate_objects_keep_the_first() {
+fn duplicate_objects_keep_the_last() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '1'}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: '2'}\n";
     let env = load_text(text);
-    assert_eq!(env.graph.config_sources().count(), 1);
+    let values: Vec<&str> = env
+        .graph
+        .config_sources()
+        .map(|(_, source)| source.entries["x"].0.expose())
+        .collect();
+    assert_eq!(values, ["2"]);
     assert_eq!(
         diagnostics(&env),
         [
-            "warning 8:12 duplicate ConfigMap a (first defined at inline.yaml:3:12); this one is ignored"
+            "warning 8:12 duplicate ConfigMap a (first defined at inline.yaml:3:12); the last definition is used, \
+             as kubectl apply leaves it"
         ]
     );
 }

@@ -1,7 +1,7 @@
 //! The loader on the small projects under `testdata/loaders/compose/`: values, origins (file,
 //! line, column) and diagnostics per feature.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::type_complexity)]
 
 use std::path::{Path, PathBuf};
 

@@ -80,8 +80,9 @@ fn source_word(source: EnvSource) -> &'static str {
 
 pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     let mut objects = Vec::new();
+    // `env.files` is left to the caller: it also lists the files it could not read, which
+    // never reach this point.
     for file in files {
-        env.files.push(file.display.to_string());
         env.diagnostics.extend(file.diagnostics);
         objects.extend(file.objects);
     }

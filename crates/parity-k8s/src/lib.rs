@@ -139,8 +139,9 @@ pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
 
 /// Adds everything parsed to `env`: workloads as services, ConfigMaps and Secrets as config
 /// sources, Kubernetes Services and other kinds as resources, the edges between them, and env
-/// vars resolved against the ConfigMaps and Secrets in the input. Each file's name is appended
-/// to `env.files` and its diagnostics to `env.diagnostics`.
+/// vars resolved against the ConfigMaps and Secrets in the input. Each file's diagnostics are
+/// appended to `env.diagnostics`; `env.files` is the caller's to fill (it knows which files it
+/// read, including those it could not).
 ///
 /// Files are processed in the order given, so the graph is the same however they were parsed.
 pub fn build(files: Vec<ParsedFile>, env: &mut Environment) {

@@ -432,10 +432,7 @@ fn secret_key_refs_resolve_across_files_and_stay_redacted() {
             "warning 34:15 secret db-credentials has no key \"pool-size\", which env var DB_POOL reads"
         ]
     );
-    assert_eq!(
-        env.files,
-        ["secret-ref/deployment.yaml", "secret-ref/secret.yaml"]
-    );
+    assert!(env.files.is_empty(), "the caller lists the files it read");
     assert_eq!(
         env.graph.edge_count(),
         1,

@@ -49,6 +49,10 @@ pub enum PairedBy {
     Label,
     /// A mapping in the policy file.
     Mapping,
+    /// The prod workload's main container is named after the local service.
+    ContainerName,
+    /// The only unpaired services on each side that run this image repository.
+    Image,
 }
 
 impl PairedBy {
@@ -59,6 +63,8 @@ impl PairedBy {
             PairedBy::NormalizedName => "normalized-name",
             PairedBy::Label => "label",
             PairedBy::Mapping => "mapping",
+            PairedBy::ContainerName => "container-name",
+            PairedBy::Image => "image",
         }
     }
 }

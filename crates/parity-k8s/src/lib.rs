@@ -130,6 +130,8 @@ pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
             "no Kubernetes objects in this file (it is empty or only comments)",
         ));
     }
+    // In file order, whatever order the fields were read in.
+    diagnostics.sort_by_key(|diagnostic| (diagnostic.origin.line, diagnostic.origin.column));
     ParsedFile {
         display,
         objects,

@@ -497,9 +497,9 @@ fn wrong_types_are_errors_at_the_node_and_loading_goes_on() {
             "error 8:19 expected a sequence for `spec.template.spec.containers`, found a string",
             "error 15:13 expected a non-negative whole number for `spec.replicas`, found a string",
             "warning 23:18 invalid image reference \"Acme/Worker:latest\": repository must be lower-case letters, digits and separators",
-            "error 28:16 expected a sequence for `spec.template.spec.containers[0].env`, found a mapping",
             "error 25:30 expected a port number (1-65535) for `spec.template.spec.containers[0].ports[0].containerPort`, found \"99999\"",
             "warning 27:25 unknown protocol \"QUIC\"; expected TCP, UDP or SCTP",
+            "error 28:16 expected a sequence for `spec.template.spec.containers[0].env`, found a mapping",
             "error 30:1 document has no `kind`: expected a Kubernetes object with apiVersion and kind",
             "error 35:1 expected a Kubernetes object (a mapping with apiVersion and kind), found a sequence",
         ]

@@ -8,6 +8,8 @@
 //! `!override` tags remove or replace a value. `environment`, `labels`, `depends_on` and `build`
 //! are first brought to their mapping form (see [`normalize_service`]) so they merge by key.
 
+use std::collections::HashMap;
+
 use parity_model::Diagnostic;
 
 use crate::tree::{Field, Kind, Val};
@@ -69,6 +71,8 @@ fn list_to_map(value: &mut Val, name: &str, bare: ListItem, diagnostics: &mut Ve
         return;
     };
     let mut fields: Vec<Field> = Vec::with_capacity(items.len());
+    // Key to index in `fields`, so long lists stay linear.
+    let mut positions: HashMap<String, usize> = HashMap::with_capacity(items.len());
     for item in items {
         let Some(text) = item.as_str() else {
             diagnostics.push(Diagnostic::error(
@@ -93,9 +97,12 @@ fn list_to_map(value: &mut Val, name: &str, bare: ListItem, diagnostics: &mut Ve
             value: entry_value,
         };
         // A key written twice in one list: the later one wins, in the first one's place.
-        match fields.iter_mut().find(|existing| existing.key == field.key) {
+        match positions.get(&field.key).and_then(|&at| fields.get_mut(at)) {
             Some(existing) => *existing = field,
-            None => fields.push(field),
+            None => {
+                positions.insert(field.key.clone(), fields.len());
+                fields.push(field);
+            }
         }
     }
     value.kind = Kind::Map(fields);
@@ -153,18 +160,33 @@ pub(crate) fn merge_project(base: &mut Val, over: Val) {
 fn merge_services(base: &mut Val, over: Val) {
     match (&mut base.kind, over.kind) {
         (Kind::Map(base_services), Kind::Map(over_services)) => {
+            // Name to index, so projects with thousands of services merge in linear time.
+            let mut positions: HashMap<String, usize> = base_services
+                .iter()
+                .enumerate()
+                .map(|(at, service)| (service.key.clone(), at))
+                .collect();
+            let mut removed = false;
             for over_service in over_services {
+                let existing = positions.get(&over_service.key).copied();
                 if over_service.value.has_tag(RESET) {
-                    base_services.retain(|service| service.key != over_service.key);
+                    if let Some(slot) = existing.and_then(|at| base_services.get_mut(at)) {
+                        // Marked here and dropped below, so the indexes stay valid.
+                        slot.value.tag = Some(RESET.into());
+                        removed = true;
+                    }
                     continue;
                 }
-                match base_services
-                    .iter_mut()
-                    .find(|service| service.key == over_service.key)
-                {
+                match existing.and_then(|at| base_services.get_mut(at)) {
                     Some(base_service) => merge_field(base_service, over_service, &[]),
-                    None => base_services.push(over_service),
+                    None => {
+                        positions.insert(over_service.key.clone(), base_services.len());
+                        base_services.push(over_service);
+                    }
                 }
+            }
+            if removed {
+                base_services.retain(|service| !service.value.has_tag(RESET));
             }
         }
         (_, kind) => base.kind = kind,
@@ -278,18 +300,22 @@ pub(crate) fn enforce_unicity(service: &mut Val) {
         let Kind::Seq(items) = &mut field.value.kind else {
             continue;
         };
-        let mut unique: Vec<(Option<String>, Val)> = Vec::with_capacity(items.len());
+        let mut unique: Vec<Val> = Vec::with_capacity(items.len());
+        let mut positions: HashMap<String, usize> = HashMap::new();
         for item in items.drain(..) {
-            let key = indexer(&item);
-            match unique
-                .iter_mut()
-                .find(|(existing, _)| key.is_some() && *existing == key)
-            {
-                Some(slot) => slot.1 = item,
-                None => unique.push((key, item)),
+            let Some(key) = indexer(&item) else {
+                unique.push(item);
+                continue;
+            };
+            match positions.get(&key).and_then(|&at| unique.get_mut(at)) {
+                Some(slot) => *slot = item,
+                None => {
+                    positions.insert(key, unique.len());
+                    unique.push(item);
+                }
             }
         }
-        *items = unique.into_iter().map(|(_, item)| item).collect();
+        *items = unique;
     }
 }
 
@@ -477,5 +503,40 @@ mod tests {
             "ports: [{target: 80, published: '8080', protocol: tcp}, '9000:9000', '9000:9000']\n",
         );
         assert_eq!(result.get("ports").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn project_merge_adds_merges_and_resets_services() {
+        let mut project = service(
+            "compose.yaml",
+            "services:\n  api: {image: a:1}\n  debug: {image: d:1}\nvolumes: {data: {}}\n",
+        );
+        let over = service(
+            "compose.override.yaml",
+            "services:\n  api: {image: a:2}\n  debug: !reset null\n  cache: {image: redis}\nvolumes: {logs: {}}\n",
+        );
+        merge_project(&mut project, over);
+        strip_tags(&mut project);
+        let services = project.get("services").unwrap().as_map().unwrap();
+        let names: Vec<&str> = services.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(names, ["api", "cache"]);
+        assert_eq!(
+            services[0].value.get("image").unwrap().as_str(),
+            Some("a:2")
+        );
+        assert_eq!(
+            services[0].origin.to_string(),
+            "compose.yaml:2:3",
+            "a service keeps where it was declared"
+        );
+        let volumes: Vec<&str> = project
+            .get("volumes")
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect();
+        assert_eq!(volumes, ["data", "logs"]);
     }
 }

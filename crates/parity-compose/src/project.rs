@@ -67,6 +67,8 @@ struct ComposeFile {
     path: PathBuf,
     /// The root mapping with interpolation done and each service normalised for merging.
     root: Val,
+    /// Service name to its position under `services`.
+    service_index: HashMap<String, usize>,
 }
 
 /// An env file read once for all the services that name it.
@@ -303,57 +305,60 @@ impl Project<'_> {
         }
         self.env.diagnostics.extend(diagnostics);
         let index = self.files.len();
+        let service_index = root
+            .get("services")
+            .and_then(Val::as_map)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(at, service)| (service.key.clone(), at))
+            .collect();
         self.files.push(ComposeFile {
             path: path.to_path_buf(),
             root,
+            service_index,
         });
         self.file_by_path.insert(key, Some(index));
         Some(index)
     }
 
-    fn service_names(&self, file: usize) -> Vec<String> {
-        self.files
-            .get(file)
-            .and_then(|f| f.root.get("services"))
-            .and_then(Val::as_map)
-            .map(|services| services.iter().map(|service| service.key.clone()).collect())
-            .unwrap_or_default()
-    }
-
     fn raw_service(&self, file: usize, name: &str) -> Option<Field> {
-        self.files
-            .get(file)?
-            .root
-            .get("services")?
-            .field(name)
-            .cloned()
+        let file = self.files.get(file)?;
+        let at = *file.service_index.get(name)?;
+        file.root.get("services")?.as_map()?.get(at).cloned()
     }
 
     /// The file's root with every service's `extends` applied.
     fn with_extends_resolved(&mut self, file: usize) -> Val {
-        let names = self.service_names(file);
-        let mut resolved_services = Vec::with_capacity(names.len());
-        for name in names {
-            let Some(raw) = self.raw_service(file, &name) else {
-                continue;
+        let Some(mut root) = self.files.get(file).map(|f| f.root.clone()) else {
+            return Val::new(Kind::Map(Vec::new()), Origin::file(Arc::from("")));
+        };
+        let extending: Vec<(usize, String)> = root
+            .get("services")
+            .and_then(Val::as_map)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter(|(_, service)| service.value.get("extends").is_some())
+            .map(|(at, service)| (at, service.key.clone()))
+            .collect();
+        for (at, name) in extending {
+            let resolved = self.resolve(file, &name, &mut Vec::new());
+            let Kind::Map(fields) = &mut root.kind else {
+                break;
             };
-            let value = self
-                .resolve(file, &name, &mut Vec::new())
-                .unwrap_or_else(|_| without_extends(raw.value));
-            resolved_services.push(Field {
-                key: name,
-                origin: raw.origin,
-                value,
-            });
-        }
-        let mut root = self
-            .files
-            .get(file)
-            .map(|f| f.root.clone())
-            .unwrap_or_else(|| Val::new(Kind::Null, Origin::file(Arc::from(""))));
-        if let Kind::Map(fields) = &mut root.kind {
-            if let Some(services) = fields.iter_mut().find(|field| field.key == "services") {
-                services.value.kind = Kind::Map(resolved_services);
+            let Some(Kind::Map(services)) = fields
+                .iter_mut()
+                .find(|field| field.key == "services")
+                .map(|field| &mut field.value.kind)
+            else {
+                break;
+            };
+            if let Some(service) = services.get_mut(at) {
+                service.value = match resolved {
+                    Ok(value) => value,
+                    Err(_) => without_extends(service.value.clone()),
+                };
             }
         }
         root
@@ -574,7 +579,7 @@ impl Project<'_> {
     /// (`environment` wins for the same key) and returns the env file nodes.
     fn apply_env_files(&mut self, converted: &mut ConvertedService) -> Vec<NodeIndex> {
         let mut nodes = Vec::new();
-        let mut from_files: Vec<EnvVar> = Vec::new();
+        let mut env_list = EnvList::default();
         for reference in converted.env_files.clone() {
             let Some((display, entries, node)) = self.env_file(&reference) else {
                 continue;
@@ -601,15 +606,15 @@ impl Project<'_> {
                     },
                     origin: Origin::new(display.clone(), entry.line, entry.column),
                 };
-                upsert(&mut from_files, var);
+                env_list.upsert(var);
             }
         }
         if let Some(container) = converted.service.containers.first_mut() {
             let environment = std::mem::take(&mut container.env);
-            container.env = from_files;
             for var in environment {
-                upsert(&mut container.env, var);
+                env_list.upsert(var);
             }
+            container.env = env_list.vars;
         }
         nodes
     }
@@ -691,11 +696,26 @@ impl Project<'_> {
     }
 }
 
-/// Replaces the variable of the same name in place, or appends.
-fn upsert(env: &mut Vec<EnvVar>, var: EnvVar) {
-    match env.iter_mut().find(|existing| existing.name == var.name) {
-        Some(existing) => *existing = var,
-        None => env.push(var),
+/// Env vars in order, a later one with the same name replacing the earlier one in its place.
+#[derive(Default)]
+struct EnvList {
+    vars: Vec<EnvVar>,
+    positions: HashMap<String, usize>,
+}
+
+impl EnvList {
+    fn upsert(&mut self, var: EnvVar) {
+        match self
+            .positions
+            .get(&var.name)
+            .and_then(|&at| self.vars.get_mut(at))
+        {
+            Some(existing) => *existing = var,
+            None => {
+                self.positions.insert(var.name.clone(), self.vars.len());
+                self.vars.push(var);
+            }
+        }
     }
 }
 

@@ -147,6 +147,19 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
         }
     }
 
+    // Workloads by pod template label, so matching selectors is not a scan of every workload
+    // per Service.
+    let mut by_label: HashMap<(&str, &str), Vec<_>> = HashMap::new();
+    for &(workload_node, workload_object) in &workloads {
+        if let Body::Workload(workload) = &workload_object.body {
+            for (key, value) in &workload.pod_labels {
+                by_label
+                    .entry((key.as_str(), value.as_str()))
+                    .or_default()
+                    .push((workload_node, workload_object, workload));
+            }
+        }
+    }
     for (position, object) in objects.iter().enumerate() {
         let Body::Resource { resource, .. } = &object.body else {
             continue;
@@ -159,10 +172,12 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
         if object.kind != "Service" || object.api_version != "v1" {
             continue;
         }
-        for (workload_node, workload_object) in &workloads {
-            let Body::Workload(workload) = &workload_object.body else {
-                continue;
-            };
+        // Only workloads carrying the selector's first label can match all of it.
+        let Some(first_label) = resource.selector.iter().next() else {
+            continue;
+        };
+        let candidates = by_label.get(&(first_label.0.as_str(), first_label.1.as_str()));
+        for &(workload_node, workload_object, workload) in candidates.into_iter().flatten() {
             let same_namespace = namespaces_meet(
                 object.namespace.as_deref(),
                 workload_object.namespace.as_deref(),
@@ -173,7 +188,7 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                 .all(|(key, value)| workload.pod_labels.get(key) == Some(value));
             if same_namespace && matches {
                 env.graph
-                    .connect(*service_node, *workload_node, Edge::Selects);
+                    .connect(*service_node, workload_node, Edge::Selects);
             }
         }
     }

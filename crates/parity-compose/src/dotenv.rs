@@ -320,4 +320,18 @@ mod tests {
         );
         assert_eq!(dotenv.errors[2].message, "unterminated quoted value for Q");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_lines_are_in_range(text in "[A-Za-z_=#'\"\\$ {}\n\t.-]{0,80}") {
+            let dotenv = parse_dotenv(&text, &no_vars);
+            let lines = text.lines().count() as u32;
+            for entry in &dotenv.entries {
+                proptest::prop_assert!(entry.line >= 1 && entry.line <= lines);
+            }
+            for problem in &dotenv.errors {
+                proptest::prop_assert!(problem.line >= 1 && problem.line <= lines);
+            }
+        }
+    }
 }

@@ -283,4 +283,14 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_text_without_dollar_is_unchanged(text in "[a-z${}:?+\\-_ 0-9]{0,40}") {
+            let result = interpolate(&text, &vars);
+            if !text.contains('$') {
+                proptest::prop_assert_eq!(result.unwrap().text, text);
+            }
+        }
+    }
 }

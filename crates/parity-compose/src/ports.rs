@@ -171,4 +171,13 @@ mod tests {
         assert!(parse_port_spec("::1:80:80").is_err());
         assert!(parse_port_spec("8000-8002:9000-9001").is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in "[0-9:/\\[\\]a-z.-]{0,24}") {
+            if let Ok(specs) = parse_port_spec(&text) {
+                proptest::prop_assert!(!specs.is_empty());
+            }
+        }
+    }
 }

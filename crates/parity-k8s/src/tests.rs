@@ -713,3 +713,67 @@ fn mutated_manifests_never_panic() {
         "truncations keep the documents before the cut"
     );
 }
+
+#[test]
+fn workloads_without_a_pod_spec_are_errors_but_still_services() {
+    let env = load_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 2\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  restartPolicy: Never\n",
+    );
+    assert_eq!(
+        errors(&env),
+        [
+            "4:3 Deployment api has no `spec.template.spec`: expected a pod spec with containers",
+            "13:3 Pod debug has no `spec.containers`: expected a sequence of containers",
+        ]
+    );
+    assert_eq!(service(&env, "api").replicas, Some(2));
+    assert!(service(&env, "debug").containers.is_empty());
+}
+
+#[test]
+fn env_from_secrets_are_redacted_and_later_sources_win() {
+    let env = load_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: creds}\nstringData: {USER: app, MODE: secret-mode}\n---\n\
+         apiVersion: v1\nkind: ConfigMap\nmetadata: {name: base}\ndata: {MODE: plain, REGION: eu}\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n\
+         \x20       - name: api\n          image: acme/api:1\n          envFrom:\n\
+         \x20           - secretRef: {name: creds}\n            - configMapRef: {name: base}\n",
+    );
+    let api = container(service(&env, "api"), "api");
+    let vars: Vec<(&str, Option<&str>)> = api
+        .env
+        .iter()
+        .map(|v| (v.name.as_str(), v.value.shown()))
+        .collect();
+    assert_eq!(
+        vars,
+        [
+            ("USER", Some("<redacted>")),
+            ("MODE", Some("plain")),
+            ("REGION", Some("eu"))
+        ]
+    );
+    assert!(api.env_from_unresolved.is_empty());
+    assert!(env.diagnostics.is_empty(), "{:?}", diagnostics(&env));
+}
+
+#[test]
+fn services_without_namespace_select_workloads_without_one() {
+    let env = load_text(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata:\n      labels: {app: web, tier: fe}\n\
+         \x20   spec:\n      containers: [{name: web, image: 'nginx:1.25'}]\n---\n\
+         apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    metadata:\n      labels: {app: api}\n\
+         \x20   spec:\n      containers: [{name: api, image: 'acme/api:1'}]\n",
+    );
+    let (index, resource) = env.graph.resources().next().unwrap();
+    assert_eq!(resource.ports, [(80, "80".to_owned())]);
+    let selected: Vec<&str> = env
+        .graph
+        .edges_from(index)
+        .filter_map(|(_, target)| env.graph.service(target))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(selected, ["web"]);
+}

@@ -7,12 +7,21 @@
 //! 3. **normalised name**: the same name after [`normalize_name`] (case, `_`/`-`, environment
 //!    affixes such as `-prod` or `prod-`); this also recognises kompose's naming;
 //! 4. **label**: a label on the prod workload names the local service (normalised), tried per
-//!    label key in the order of [`PAIRING_LABELS`].
+//!    label key in the order of [`PAIRING_LABELS`];
+//! 5. **normalised name without a project affix**: when most of one side's remaining names share
+//!    a first or last word (`teastore-auth`, `teastore-db`, ...; `rest-fights-java25`, ...), that
+//!    word is dropped before comparing (reported as `normalized-name`); words naming a role
+//!    (`db`, `redis`, `worker`, ...) are never dropped;
+//! 6. **container name**: the prod workload's main container is named after the local service;
+//! 7. **image**: the only service on each side running an image of that short name (`mysql`,
+//!    `rabbitmq`), when both are still unpaired; an image that runs as several services on a
+//!    side (one app image for the web process, a worker and a migration Job) pairs nothing.
 //!
-//! Within one step, services are visited in a fixed order (name, then namespace, kind and
-//! origin), and each takes the first free candidate in that same order, so when two prod
-//! workloads claim one local service the one whose name sorts first wins. Every step is a hash
-//! lookup per service, so pairing is O(n log n) overall (the sort), never quadratic.
+//! Steps 5 to 7 only look at services the earlier steps left over, so they never override a
+//! name match. Within one step, services are visited in a fixed order (name, then namespace,
+//! kind and origin), and each takes the first free candidate in that same order, so when two
+//! prod workloads claim one local service the one whose name sorts first wins. Every step is a
+//! hash lookup per service, so pairing is O(n log n) overall (the sort), never quadratic.
 //!
 //! Services the policy ignores (`ignore.services`) take no part in pairing, so they are neither
 //! paired nor reported as missing.
@@ -20,7 +29,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use parity_model::{NodeIndex, PairedBy, ResourceGraph, Service};
+use parity_model::{NodeIndex, PairedBy, ResourceGraph, Service, Side};
 
 use crate::policy::Policy;
 
@@ -124,19 +133,170 @@ impl Bucket {
     }
 }
 
-fn index_by<'g, K: std::hash::Hash + Eq>(
-    services: &[(NodeIndex, &'g Service)],
-    mut key: impl FnMut(&'g Service) -> K,
-) -> HashMap<K, Bucket> {
-    let mut buckets: HashMap<K, Bucket> = HashMap::with_capacity(services.len());
-    for (position, (_, service)) in services.iter().enumerate() {
-        buckets
-            .entry(key(service))
-            .or_default()
-            .positions
-            .push(position);
+/// The services of both sides in visiting order, which are taken, and the pairs made so far.
+struct Matcher<'g> {
+    locals: Vec<(NodeIndex, &'g Service)>,
+    prods: Vec<(NodeIndex, &'g Service)>,
+    local_taken: Vec<bool>,
+    prod_taken: Vec<bool>,
+    matched: Vec<(usize, usize, PairedBy)>,
+}
+
+impl<'g> Matcher<'g> {
+    fn take(&mut self, local_position: usize, prod_position: usize, paired_by: PairedBy) {
+        if let (Some(local), Some(prod)) = (
+            self.local_taken.get_mut(local_position),
+            self.prod_taken.get_mut(prod_position),
+        ) {
+            *local = true;
+            *prod = true;
+            self.matched
+                .push((local_position, prod_position, paired_by));
+        }
     }
-    buckets
+
+    /// Indexes the free services of one side by `key` (`None`: not indexed).
+    fn index<K: std::hash::Hash + Eq>(
+        &self,
+        side: Side,
+        mut key: impl FnMut(&'g Service) -> Option<K>,
+    ) -> HashMap<K, Bucket> {
+        let (services, taken) = self.side(side);
+        let mut buckets: HashMap<K, Bucket> = HashMap::new();
+        for (position, ((_, service), taken)) in services.iter().zip(taken).enumerate() {
+            if *taken {
+                continue;
+            }
+            if let Some(key) = key(service) {
+                buckets.entry(key).or_default().positions.push(position);
+            }
+        }
+        buckets
+    }
+
+    fn side(&self, side: Side) -> (&[(NodeIndex, &'g Service)], &[bool]) {
+        match side {
+            Side::Local => (&self.locals, &self.local_taken),
+            Side::Prod => (&self.prods, &self.prod_taken),
+        }
+    }
+
+    /// Pairs each free service of `visit` (in order) with the first free service of the other
+    /// side whose key, in `index`, equals the visited service's key.
+    fn pair_by<K: std::hash::Hash + Eq>(
+        &mut self,
+        visit: Side,
+        mut index: HashMap<K, Bucket>,
+        mut key: impl FnMut(&'g Service) -> Option<K>,
+        paired_by: PairedBy,
+    ) {
+        let count = self.side(visit).0.len();
+        for position in 0..count {
+            let (services, taken) = self.side(visit);
+            let (Some((_, service)), Some(false)) =
+                (services.get(position), taken.get(position).copied())
+            else {
+                continue;
+            };
+            let Some(wanted) = key(service) else { continue };
+            let other_taken = self.side(visit.other()).1;
+            let Some(other) = index
+                .get_mut(&wanted)
+                .and_then(|bucket| bucket.first_free(other_taken))
+            else {
+                continue;
+            };
+            match visit {
+                Side::Local => self.take(position, other, paired_by),
+                Side::Prod => self.take(other, position, paired_by),
+            }
+        }
+    }
+
+    /// The normalised names of the free services of `side`.
+    fn free_names(&self, side: Side) -> Vec<String> {
+        let (services, taken) = self.side(side);
+        services
+            .iter()
+            .zip(taken)
+            .filter(|(_, taken)| !**taken)
+            .map(|((_, s), _)| normalize_name(&s.name))
+            .collect()
+    }
+}
+
+/// Words that name a role rather than a project, never stripped as a project affix:
+/// `orders-db` and `orders` are different services even when many names end in `-db`.
+const ROLE_WORDS: &[&str] = &[
+    "db",
+    "database",
+    "cache",
+    "redis",
+    "mysql",
+    "mariadb",
+    "postgres",
+    "postgresql",
+    "mongo",
+    "mongodb",
+    "rabbitmq",
+    "kafka",
+    "queue",
+    "worker",
+    "proxy",
+    "sidecar",
+    "init",
+    "migrate",
+    "migrations",
+    "job",
+    "cron",
+];
+
+/// A project-wide prefix (`teastore-`) and suffix (`-java25`) of one side's unpaired names: the
+/// first or last dash-separated word shared by at least two names and by at least half of them.
+/// Ties go to the word that sorts first, so the choice is deterministic.
+fn project_affixes(names: &[String]) -> (Option<String>, Option<String>) {
+    let mut prefixes: HashMap<&str, usize> = HashMap::new();
+    let mut suffixes: HashMap<&str, usize> = HashMap::new();
+    for name in names {
+        if let (Some((first, _)), Some((_, last))) = (name.split_once('-'), name.rsplit_once('-')) {
+            *prefixes.entry(first).or_default() += 1;
+            *suffixes.entry(last).or_default() += 1;
+        }
+    }
+    let pick = |counts: HashMap<&str, usize>| {
+        counts
+            .into_iter()
+            .filter(|(word, count)| {
+                *count >= 2
+                    && count * 2 >= names.len()
+                    && !word.is_empty()
+                    && !ROLE_WORDS.contains(word)
+            })
+            .min_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)))
+            .map(|(word, _)| word.to_owned())
+    };
+    (
+        pick(prefixes).map(|word| format!("{word}-")),
+        pick(suffixes).map(|word| format!("-{word}")),
+    )
+}
+
+/// `name` without the side's project affixes, when something is left.
+fn strip_affixes(name: &str, (prefix, suffix): &(Option<String>, Option<String>)) -> String {
+    let mut stem = name;
+    if let Some(prefix) = prefix {
+        stem = stem
+            .strip_prefix(prefix.as_str())
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(stem);
+    }
+    if let Some(suffix) = suffix {
+        stem = stem
+            .strip_suffix(suffix.as_str())
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(stem);
+    }
+    stem.to_owned()
 }
 
 /// The fixed order services are visited in: name, namespace, kind, then where they are declared.
@@ -158,107 +318,147 @@ fn sorted_services<'g>(graph: &'g ResourceGraph, policy: &Policy) -> Vec<(NodeIn
     services
 }
 
+/// The short name of the image the service's main container runs (`postgres`, `api`).
+fn image_short_name(service: &Service) -> Option<&str> {
+    service
+        .primary_container()?
+        .image
+        .as_ref()
+        .map(|image| image.short_name())
+}
+
+/// How many services run each image short name.
+fn image_counts<'g>(services: &[(NodeIndex, &'g Service)]) -> HashMap<&'g str, usize> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, service) in services {
+        if let Some(image) = image_short_name(service) {
+            *counts.entry(image).or_default() += 1;
+        }
+    }
+    counts
+}
+
 /// Pairs the services of `local` with those of `prod`; see the module documentation.
 pub fn pair_services(local: &ResourceGraph, prod: &ResourceGraph, policy: &Policy) -> Pairing {
     let locals = sorted_services(local, policy);
     let prods = sorted_services(prod, policy);
-    let mut local_taken = vec![false; locals.len()];
-    let mut prod_taken = vec![false; prods.len()];
-    let mut matched: Vec<(usize, usize, PairedBy)> = Vec::new();
-    let mut take = |local_position: usize,
-                    prod_position: usize,
-                    paired_by: PairedBy,
-                    local_taken: &mut [bool],
-                    prod_taken: &mut [bool]| {
-        if let (Some(l), Some(p)) = (
-            local_taken.get_mut(local_position),
-            prod_taken.get_mut(prod_position),
-        ) {
-            *l = true;
-            *p = true;
-            matched.push((local_position, prod_position, paired_by));
-        }
+    let mut m = Matcher {
+        local_taken: vec![false; locals.len()],
+        prod_taken: vec![false; prods.len()],
+        locals,
+        prods,
+        matched: Vec::new(),
     };
 
-    // 1 and 2: explicit mappings, then exact names, both by the names as written.
-    let mut local_by_name = index_by(&locals, |service| service.name.as_str());
-    let mut prod_by_name = index_by(&prods, |service| service.name.as_str());
+    // 1: explicit mappings, by the names as written.
+    let mut local_by_name = m.index(Side::Local, |service| Some(service.name.as_str()));
+    let mut prod_by_name = m.index(Side::Prod, |service| Some(service.name.as_str()));
     for mapping in policy.mappings() {
         let local_position = local_by_name
             .get_mut(mapping.local.as_str())
-            .and_then(|b| b.first_free(&local_taken));
+            .and_then(|b| b.first_free(&m.local_taken));
         let prod_position = prod_by_name
             .get_mut(mapping.prod.as_str())
-            .and_then(|b| b.first_free(&prod_taken));
+            .and_then(|b| b.first_free(&m.prod_taken));
         if let (Some(l), Some(p)) = (local_position, prod_position) {
-            take(l, p, PairedBy::Mapping, &mut local_taken, &mut prod_taken);
+            m.take(l, p, PairedBy::Mapping);
         }
     }
-    for (local_position, (_, service)) in locals.iter().enumerate() {
-        if local_taken.get(local_position).copied().unwrap_or(true) {
-            continue;
-        }
-        if let Some(p) = prod_by_name
-            .get_mut(service.name.as_str())
-            .and_then(|b| b.first_free(&prod_taken))
-        {
-            take(
-                local_position,
-                p,
-                PairedBy::ExactName,
-                &mut local_taken,
-                &mut prod_taken,
-            );
-        }
-    }
+
+    // 2: exact names.
+    m.pair_by(
+        Side::Local,
+        prod_by_name,
+        |service| Some(service.name.as_str()),
+        PairedBy::ExactName,
+    );
 
     // 3: normalised names.
-    let mut prod_by_normalized = index_by(&prods, |service| normalize_name(&service.name));
-    for (local_position, (_, service)) in locals.iter().enumerate() {
-        if local_taken.get(local_position).copied().unwrap_or(true) {
-            continue;
-        }
-        let key = normalize_name(&service.name);
-        if let Some(p) = prod_by_normalized
-            .get_mut(&key)
-            .and_then(|b| b.first_free(&prod_taken))
-        {
-            take(
-                local_position,
-                p,
-                PairedBy::NormalizedName,
-                &mut local_taken,
-                &mut prod_taken,
-            );
-        }
-    }
+    let prod_by_normalized = m.index(Side::Prod, |service| Some(normalize_name(&service.name)));
+    m.pair_by(
+        Side::Local,
+        prod_by_normalized,
+        |service| Some(normalize_name(&service.name)),
+        PairedBy::NormalizedName,
+    );
 
     // 4: labels on prod workloads naming a local service, the most specific label key first.
-    let mut local_by_normalized = index_by(&locals, |service| normalize_name(&service.name));
     for label in PAIRING_LABELS {
-        for (prod_position, (_, service)) in prods.iter().enumerate() {
-            if prod_taken.get(prod_position).copied().unwrap_or(true) {
-                continue;
-            }
-            let Some(value) = service.labels.get(*label) else {
-                continue;
-            };
-            let key = normalize_name(value);
-            if let Some(l) = local_by_normalized
-                .get_mut(&key)
-                .and_then(|b| b.first_free(&local_taken))
-            {
-                take(
-                    l,
-                    prod_position,
-                    PairedBy::Label,
-                    &mut local_taken,
-                    &mut prod_taken,
-                );
-            }
-        }
+        let local_by_normalized =
+            m.index(Side::Local, |service| Some(normalize_name(&service.name)));
+        m.pair_by(
+            Side::Prod,
+            local_by_normalized,
+            |service| {
+                service
+                    .labels
+                    .get(*label)
+                    .map(|value| normalize_name(value))
+            },
+            PairedBy::Label,
+        );
     }
 
+    // 5: normalised names without a project-wide affix of their side (`teastore-auth` in prod
+    // for `auth` locally; `rest-fights-java25` locally for `rest-fights` in prod). Still a
+    // normalisation of the names, so reported as one.
+    let local_affixes = project_affixes(&m.free_names(Side::Local));
+    let prod_affixes = project_affixes(&m.free_names(Side::Prod));
+    if local_affixes != (None, None) || prod_affixes != (None, None) {
+        let prod_by_stem = m.index(Side::Prod, |service| {
+            Some(strip_affixes(&normalize_name(&service.name), &prod_affixes))
+        });
+        m.pair_by(
+            Side::Local,
+            prod_by_stem,
+            |service| {
+                Some(strip_affixes(
+                    &normalize_name(&service.name),
+                    &local_affixes,
+                ))
+            },
+            PairedBy::NormalizedName,
+        );
+    }
+
+    // 6: the prod workload's main container is named after the local service.
+    let prod_by_container = m.index(Side::Prod, |service| {
+        service
+            .primary_container()
+            .map(|container| normalize_name(&container.name))
+    });
+    m.pair_by(
+        Side::Local,
+        prod_by_container,
+        |service| Some(normalize_name(&service.name)),
+        PairedBy::ContainerName,
+    );
+
+    // 7: the only service on each side running an image of that short name, when both are
+    // still free (`catalog-db` and `catalog-mysql` both running `mysql`). Uniqueness counts all
+    // services, paired or not: an image that runs as several services (an app image used for
+    // the web process, a worker and a migration Job) says nothing about which is which.
+    let local_images = image_counts(&m.locals);
+    let prod_images = image_counts(&m.prods);
+    let unique =
+        |image: &str| local_images.get(image) == Some(&1) && prod_images.get(image) == Some(&1);
+    let prod_by_image = m.index(Side::Prod, |service| {
+        image_short_name(service).filter(|image| unique(image))
+    });
+    m.pair_by(
+        Side::Local,
+        prod_by_image,
+        |service| image_short_name(service).filter(|image| unique(image)),
+        PairedBy::Image,
+    );
+
+    let Matcher {
+        locals,
+        prods,
+        local_taken,
+        prod_taken,
+        mut matched,
+    } = m;
     matched.sort_unstable_by_key(|&(local_position, _, _)| local_position);
     let pairs = matched
         .into_iter()
@@ -511,6 +711,153 @@ mod tests {
         let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::builtin());
         assert_eq!(pairs, [pair("web", "web", PairedBy::ExactName)]);
         assert!(lonely_local.is_empty() && lonely_prod.is_empty());
+    }
+
+    #[test]
+    fn project_affixes_are_dropped_when_most_names_share_them() {
+        // Prod prefixes every workload with the project name.
+        let local = local_graph(&["auth", "db", "webui"]);
+        let prod = prod_graph(&[
+            ("teastore-auth", &[]),
+            ("teastore-db", &[]),
+            ("teastore-webui", &[]),
+        ]);
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        assert_eq!(
+            pairs,
+            [
+                pair("auth", "teastore-auth", PairedBy::NormalizedName),
+                pair("db", "teastore-db", PairedBy::NormalizedName),
+                pair("webui", "teastore-webui", PairedBy::NormalizedName),
+            ]
+        );
+        assert!(lonely_local.is_empty() && lonely_prod.is_empty());
+        // Local suffixes every service with a build flavour.
+        let local = local_graph(&["heroes-db", "rest-heroes-java25", "rest-villains-java25"]);
+        let prod = prod_graph(&[
+            ("heroes-db", &[]),
+            ("rest-heroes", &[]),
+            ("rest-villains", &[]),
+        ]);
+        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        assert_eq!(
+            pairs[1],
+            pair(
+                "rest-heroes-java25",
+                "rest-heroes",
+                PairedBy::NormalizedName
+            )
+        );
+        assert_eq!(pairs.len(), 3);
+    }
+
+    #[test]
+    fn role_words_and_rare_affixes_are_kept() {
+        // `-db` names a role: `orders-db` is not `orders`.
+        let local = local_graph(&["orders-db", "carts-db"]);
+        let prod = prod_graph(&[("orders", &[]), ("carts", &[])]);
+        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        assert!(pairs.is_empty());
+        // One name with a prefix is not a project-wide prefix.
+        let local = local_graph(&["hotrod-ui", "search", "cart", "pay"]);
+        let prod = prod_graph(&[("ui", &[])]);
+        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        assert!(pairs.is_empty());
+        assert_eq!(
+            project_affixes(&["a-x".into(), "a-y".into(), "b".into(), "c".into()]),
+            (Some("a-".into()), None)
+        );
+        assert_eq!(
+            project_affixes(&["a-x".into(), "b".into(), "c".into()]),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn container_names_pair_renamed_workloads() {
+        let local = local_graph(&["hotrod"]);
+        let mut prod = ResourceGraph::new();
+        let mut workload = Service::new(
+            "example-hotrod",
+            ServiceKind::Kubernetes("Deployment".into()),
+            Origin::new("prod.yaml".into(), 1, 1),
+        );
+        workload
+            .containers
+            .push(parity_model::Container::new("hotrod"));
+        prod.add(Node::Service(workload));
+        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        assert_eq!(
+            pairs,
+            [pair("hotrod", "example-hotrod", PairedBy::ContainerName)]
+        );
+    }
+
+    /// A graph of `(name, image)` services on `file`.
+    fn image_graph(file: &str, services: &[(&str, &str)]) -> ResourceGraph {
+        let mut graph = ResourceGraph::new();
+        for (line, (name, image)) in services.iter().enumerate() {
+            let origin = Origin::new(file.into(), line as u32 + 1, 1);
+            let mut service = Service::new(*name, ServiceKind::ComposeService, origin);
+            let mut container = parity_model::Container::new(*name);
+            container.image = Some(parity_model::parse_image_ref(image).unwrap());
+            service.containers.push(container);
+            graph.add(Node::Service(service));
+        }
+        graph
+    }
+
+    #[test]
+    fn unique_images_pair_what_is_left() {
+        let local = image_graph(
+            "compose.yaml",
+            &[
+                ("catalog-db", "mysql:8"),
+                ("queue", "rabbitmq:3"),
+                ("orders-db", "postgres:16"),
+                ("carts-db", "postgres:16"),
+            ],
+        );
+        let prod = image_graph(
+            "prod.yaml",
+            &[
+                ("catalog-mysql", "mysql:8.0"),
+                ("orders-rabbitmq", "rabbitmq:3.12"),
+                ("pg-a", "postgres:16"),
+                ("pg-b", "postgres:16"),
+            ],
+        );
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        assert_eq!(
+            pairs,
+            [
+                pair("catalog-db", "catalog-mysql", PairedBy::Image),
+                pair("queue", "orders-rabbitmq", PairedBy::Image)
+            ]
+        );
+        // Two postgres on each side: ambiguous, nothing is guessed.
+        assert_eq!(lonely_local, ["carts-db", "orders-db"]);
+        assert_eq!(lonely_prod, ["pg-a", "pg-b"]);
+    }
+
+    #[test]
+    fn an_image_shared_by_several_services_pairs_nothing() {
+        // The web process is paired by name; the worker and the migration Job are different
+        // processes of the same image and must not be paired just because both are left over.
+        let local = image_graph(
+            "compose.yaml",
+            &[("api", "acme/shop:1"), ("worker", "acme/shop:1")],
+        );
+        let prod = image_graph(
+            "prod.yaml",
+            &[("api", "acme/shop:1"), ("migrate", "acme/shop:1")],
+        );
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        assert_eq!(pairs, [pair("api", "api", PairedBy::ExactName)]);
+        assert_eq!(
+            (lonely_local, lonely_prod),
+            (vec!["worker".to_owned()], vec!["migrate".to_owned()])
+        );
     }
 
     #[test]

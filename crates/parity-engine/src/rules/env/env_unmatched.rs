@@ -1,8 +1,9 @@
 //! PAR301 `env-unmatched`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use parity_model::{Container, EnvVar};
+use parity_model::{Container, EnvValue, EnvVar};
 
 use crate::prelude::*;
 
@@ -15,6 +16,12 @@ declare_rule! {
     /// reference, a `fieldRef`. When a prod container reads a whole ConfigMap or Secret with
     /// `envFrom` and that source is not among the prod files, its keys are unknown, so the rule
     /// says nothing about that container rather than guess.
+    ///
+    /// Two exceptions keep the rule quiet where nothing can be fixed: variables prod fills from
+    /// the pod itself (`fieldRef`, `resourceFieldRef`: pod name, namespace, node) have no local
+    /// equivalent and are skipped; and a name written with `.` or `-` (`quarkus.http.port`),
+    /// which only frameworks with relaxed binding (Spring Boot, MicroProfile Config) read, matches
+    /// its upper-case `_` spelling (`QUARKUS_HTTP_PORT`) on the other side.
     ///
     /// ## Why it matters
     /// A variable set locally but not in prod usually means a setting nobody deployed (a feature
@@ -52,14 +59,41 @@ declare_rule! {
     }
 }
 
-/// The variables a container sets, by name, each at its last definition (the one the process
-/// sees). A `BTreeMap` so findings come out in name order.
-fn env_by_name(container: &Container) -> BTreeMap<&str, &EnvVar> {
+/// The name a variable is matched by. Names are case-sensitive, except that a name with `.` or
+/// `-` (which no shell can set, only a process environment) is one a framework with relaxed
+/// binding reads, Spring Boot or MicroProfile Config (Quarkus): both look `quarkus.http.port` up
+/// as `QUARKUS_HTTP_PORT` too, so the two spellings set the same setting.
+fn match_key(name: &str) -> Cow<'_, str> {
+    if name.contains(['.', '-']) {
+        name.chars()
+            .map(|c| {
+                if c == '.' || c == '-' {
+                    '_'
+                } else {
+                    c.to_ascii_uppercase()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        name.into()
+    }
+}
+
+/// The variables a container sets, by match key, each at its last definition (the one the
+/// process sees). A `BTreeMap` so findings come out in key order.
+fn env_by_key(container: &Container) -> BTreeMap<Cow<'_, str>, &EnvVar> {
     container
         .env
         .iter()
-        .map(|var| (var.name.as_str(), var))
+        .map(|var| (match_key(&var.name), var))
         .collect()
+}
+
+/// Values Kubernetes fills in from the pod itself (downward API: pod name, namespace, node,
+/// resource limits). They describe the pod, so a local environment has no equivalent to set.
+fn is_pod_field(value: &EnvValue) -> bool {
+    matches!(value, EnvValue::FieldRef(_) | EnvValue::ResourceFieldRef(_))
 }
 
 impl Rule for EnvUnmatched {
@@ -77,15 +111,19 @@ impl Rule for EnvUnmatched {
             {
                 continue;
             }
-            let local_env = env_by_name(local_container);
-            let prod_env = env_by_name(prod_container);
+            let local_env = env_by_key(local_container);
+            let prod_env = env_by_key(prod_container);
             let sides = [
                 (Side::Local, &local_env, &prod_env, &pair.prod.origin),
                 (Side::Prod, &prod_env, &local_env, &pair.local.origin),
             ];
             for (side, has, other, other_origin) in sides {
-                for (name, var) in has {
-                    if other.contains_key(name) || policy.ignores_env(name) {
+                for (key, var) in has {
+                    let name = var.name.as_str();
+                    if other.contains_key(key)
+                        || policy.ignores_env(name)
+                        || is_pod_field(&var.value)
+                    {
                         continue;
                     }
                     let (present, absent) = match side {
@@ -97,7 +135,7 @@ impl Rule for EnvUnmatched {
                         pair.display_name()
                     );
                     let mut finding = pair.finding(meta, message);
-                    finding.key = Some((*name).to_owned());
+                    finding.key = Some(name.to_owned());
                     finding.missing_in = Some(side.other());
                     // `describe` shows literals redacted by type and references by name.
                     let described = Some(var.value.describe());
@@ -154,7 +192,7 @@ mod tests {
                     },
                     20,
                 ),
-                ("POD_IP", EnvValue::FieldRef("status.podIP".into()), 22),
+                ("OTEL_SERVICE_NAME", literal("api"), 22),
             ],
         )];
         let findings = run_rule(&EnvUnmatched, local, prod);
@@ -178,7 +216,7 @@ mod tests {
                     vec![(Side::Local, 7), (Side::Prod, 1)]
                 ),
                 (
-                    "POD_IP",
+                    "OTEL_SERVICE_NAME",
                     Some(Side::Local),
                     vec![(Side::Local, 3), (Side::Prod, 22)]
                 ),
@@ -191,9 +229,9 @@ mod tests {
         assert_eq!(findings[0].local.as_deref(), Some("60"));
         assert_eq!(
             findings[1].message,
-            "env var `POD_IP` of `api` is set in prod but not locally"
+            "env var `OTEL_SERVICE_NAME` of `api` is set in prod but not locally"
         );
-        assert_eq!(findings[1].prod.as_deref(), Some("(field status.podIP)"));
+        assert_eq!(findings[1].prod.as_deref(), Some("api"));
     }
 
     #[test]
@@ -232,6 +270,62 @@ mod tests {
                 .push("configmap/api-config".into());
         }
         assert!(run_rule(&EnvUnmatched, local, vec![workload]).is_empty());
+    }
+
+    #[test]
+    fn pod_fields_are_not_expected_locally() {
+        let prod = vec![with_env(
+            k8s_workload("api", "Deployment", 1),
+            &[
+                ("POD_NAME", EnvValue::FieldRef("metadata.name".into()), 20),
+                (
+                    "MEMORY_LIMIT",
+                    EnvValue::ResourceFieldRef("limits.memory".into()),
+                    21,
+                ),
+            ],
+        )];
+        assert!(run_rule(&EnvUnmatched, vec![compose_service("api", 3)], prod).is_empty());
+    }
+
+    #[test]
+    fn relaxed_binding_spellings_match() {
+        let local = vec![with_env(
+            compose_service("api", 3),
+            &[
+                (
+                    "QUARKUS_DATASOURCE_JDBC_URL",
+                    literal("jdbc:postgresql://db/app"),
+                    5,
+                ),
+                ("LOG_LEVEL", literal("debug"), 6),
+            ],
+        )];
+        let prod = vec![with_env(
+            k8s_workload("api", "Deployment", 1),
+            &[
+                (
+                    "quarkus.datasource.jdbc-url",
+                    literal("jdbc:postgresql://db.internal/app"),
+                    20,
+                ),
+                ("log_level", literal("info"), 21),
+            ],
+        )];
+        let keys: Vec<Option<String>> = run_rule(&EnvUnmatched, local, prod)
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        // Plain names stay case-sensitive: `log_level` is not `LOG_LEVEL`.
+        assert_eq!(
+            keys,
+            [Some("LOG_LEVEL".to_owned()), Some("log_level".to_owned())]
+        );
+        assert_eq!(
+            match_key("mp.messaging.smallrye-kafka.url"),
+            "MP_MESSAGING_SMALLRYE_KAFKA_URL"
+        );
+        assert_eq!(match_key("Path"), "Path");
     }
 
     #[test]

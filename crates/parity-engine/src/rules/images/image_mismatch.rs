@@ -13,7 +13,8 @@ declare_rule! {
     /// `docker.io/library/redis:latest` are the same image. When both sides pin a digest, the
     /// digests decide and tags are ignored; a digest on one side only is accepted when the tags
     /// agree. The same repository and version pulled from another registry (a mirror, a private
-    /// copy) is reported as a note. A local service built from source (`build:`) is not compared.
+    /// copy) is reported as a note. A local service built from source (`build:`) is not compared,
+    /// nor is an image still holding a placeholder (`${REGISTRY}/api:1.4`) filled in at deploy time.
     ///
     /// ## Why it matters
     /// Code tested against one image version runs in production on another: a bug fixed locally
@@ -78,6 +79,11 @@ pub(crate) fn compare_images(local: &ImageRef, prod: &ImageRef) -> ImageDifferen
     }
 }
 
+/// Whether an image reference still holds a template placeholder.
+fn is_templated(raw: &str) -> bool {
+    raw.contains("${") || raw.contains("{{")
+}
+
 fn strip_library(repository: &str) -> &str {
     repository.strip_prefix("library/").unwrap_or(repository)
 }
@@ -99,6 +105,11 @@ impl Rule for ImageMismatch {
             else {
                 continue;
             };
+            // An unrendered placeholder (`${REGISTRY}/api`, `{{ .Values.image }}`) is filled in at
+            // deploy time; what it becomes is unknown, so there is nothing to compare.
+            if is_templated(&local_image.raw) || is_templated(&prod_image.raw) {
+                continue;
+            }
             let difference = compare_images(local_image, prod_image);
             let (severity, what) = match difference {
                 ImageDifference::None => continue,
@@ -297,6 +308,23 @@ mod tests {
         };
         assert!(run_rule(&ImageMismatch, vec![built], prod()).is_empty());
         assert!(run_rule(&ImageMismatch, vec![compose_service("api", 3)], prod()).is_empty());
+    }
+
+    #[test]
+    fn templated_images_are_not_compared() {
+        let local = vec![with_image(
+            compose_service("api", 3),
+            "springcommunity/api:3.0",
+            4,
+        )];
+        let prod = vec![with_image(
+            k8s_workload("api", "Deployment", 1),
+            "${REPOSITORY_PREFIX}/api:latest",
+            17,
+        )];
+        assert!(run_rule(&ImageMismatch, local, prod).is_empty());
+        assert!(is_templated("{{ .Values.image }}"));
+        assert!(!is_templated("ghcr.io/acme/api:1.4"));
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl Rule for PortMismatch {
             for (local_port, prod_port) in local_only.iter().zip(&prod_only) {
                 let (local_text, prod_text) = (local_port.display(), prod_port.display());
                 let message = format!(
-                    "`{name}` listens on port {local_text} locally but on {prod_text} in prod"
+                    "container port of `{name}` differs: {local_text} locally, {prod_text} in prod"
                 );
                 let mut finding = pair.finding(meta, message);
                 finding.key = Some(local_text.clone());
@@ -179,7 +179,7 @@ impl Rule for PortMismatch {
             for local_port in local_only.iter().skip(moved) {
                 let text = local_port.display();
                 let message = format!(
-                    "`{name}` listens on port {text} locally but not in prod (prod: {})",
+                    "container port {text} of `{name}` is declared locally but not in prod (prod: {})",
                     list(&prod)
                 );
                 let mut finding = pair.finding(meta, message);
@@ -196,7 +196,7 @@ impl Rule for PortMismatch {
             for prod_port in prod_only.iter().skip(moved) {
                 let text = prod_port.display();
                 let message = format!(
-                    "`{name}` listens on port {text} in prod but not locally (local: {})",
+                    "container port {text} of `{name}` is declared in prod but not locally (local: {})",
                     list(&local)
                 );
                 let mut finding = pair.finding(meta, message);
@@ -237,7 +237,7 @@ mod tests {
         let finding = &findings[0];
         assert_eq!(
             finding.message,
-            "`web` listens on port 3000 locally but on 8080 in prod"
+            "container port of `web` differs: 3000 locally, 8080 in prod"
         );
         assert_eq!(
             (finding.key.as_deref(), finding.prod.as_deref()),
@@ -270,8 +270,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "`dns` listens on port 53/udp locally but on 53 in prod",
-                "`dns` listens on port 9229 locally but not in prod (prod: 53, 8080)",
+                "container port of `dns` differs: 53/udp locally, 53 in prod",
+                "container port 9229 of `dns` is declared locally but not in prod (prod: 53, 8080)",
             ]
         );
         assert_eq!(findings[1].missing_in, Some(Side::Prod));
@@ -296,8 +296,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "`api` listens on port 5678 locally but not in prod (prod: 9090)",
-                "`api` listens on port 9000 locally but on 9090 in prod",
+                "container port 5678 of `api` is declared locally but not in prod (prod: 9090)",
+                "container port of `api` differs: 9000 locally, 9090 in prod",
             ]
         );
     }
@@ -355,7 +355,7 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(
             findings[0].message,
-            "`web` listens on port 3000 locally but on 8080 in prod"
+            "container port of `web` differs: 3000 locally, 8080 in prod"
         );
         assert_eq!(findings[0].locations[1].origin.line, 40);
 

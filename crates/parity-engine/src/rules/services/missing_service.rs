@@ -61,10 +61,12 @@ impl Rule for MissingService {
                     Side::Local => "in prod",
                     Side::Prod => "locally",
                 };
+                // Starts with "service", not the kind: kinds are capitalised (`Deployment`) and
+                // messages start lower-case.
                 let message = format!(
-                    "{} `{}` ({}) has no counterpart {other}",
-                    service.kind.as_str(),
+                    "service `{}` ({}, {}) has no counterpart {other}",
                     service.name,
+                    service.kind.as_str(),
                     service.origin.file
                 );
                 let mut finding = unpaired_finding(meta, side, service, message);
@@ -94,7 +96,7 @@ mod tests {
         let worker = &findings[1];
         assert_eq!(
             worker.message,
-            "compose service `worker` (local/compose.yaml) has no counterpart in prod"
+            "service `worker` (compose service, local/compose.yaml) has no counterpart in prod"
         );
         assert_eq!(worker.missing_in, Some(Side::Prod));
         assert_eq!(worker.severity, Severity::Warning);
@@ -110,7 +112,7 @@ mod tests {
         let payments = &findings[0];
         assert_eq!(
             payments.message,
-            "StatefulSet `payments` (prod/payments.yaml) has no counterpart locally"
+            "service `payments` (StatefulSet, prod/payments.yaml) has no counterpart locally"
         );
         assert_eq!(payments.missing_in, Some(Side::Local));
         assert_eq!(payments.locations[0].side, Side::Prod);

@@ -574,7 +574,7 @@ mod tests {
     fn exact_names_pair_first() {
         let local = local_graph(&["web", "db"]);
         let prod = prod_graph(&[("db", &[]), ("web", &[])]);
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -620,7 +620,7 @@ mod tests {
             ("cart-prod", &[]),
             ("prod-api-svc", &[]),
         ]);
-        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -635,7 +635,7 @@ mod tests {
     fn exact_name_beats_normalised_name_for_the_same_local_service() {
         let local = local_graph(&["api"]);
         let prod = prod_graph(&[("api-prod", &[]), ("api", &[])]);
-        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(pairs, [pair("api", "api", PairedBy::ExactName)]);
         assert_eq!(lonely_prod, ["api-prod"]);
     }
@@ -649,7 +649,7 @@ mod tests {
             ("rabbit", &[("app", "Queue_Prod")]),
             ("unrelated", &[("app.kubernetes.io/component", "worker")]),
         ]);
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -670,7 +670,7 @@ mod tests {
             ("a-app", &[("app", "web")]),
             ("b-app", &[("com.docker.compose.service", "web")]),
         ]);
-        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(pairs, [pair("web", "b-app", PairedBy::Label)]);
         assert_eq!(lonely_prod, ["a-app"]);
     }
@@ -679,12 +679,12 @@ mod tests {
     fn ambiguity_is_resolved_by_name_order() {
         let local = local_graph(&["web"]);
         let prod = prod_graph(&[("web-b", &[("app", "web")]), ("web-a", &[("app", "web")])]);
-        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(pairs, [pair("web", "web-a", PairedBy::Label)]);
         assert_eq!(lonely_prod, ["web-b"]);
         // Two prod workloads normalising to one local name: the first by name wins too.
         let prod = prod_graph(&[("web-svc", &[]), ("web-prod", &[])]);
-        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, _, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(pairs, [pair("web", "web-prod", PairedBy::NormalizedName)]);
         assert_eq!(lonely_prod, ["web-svc"]);
     }
@@ -693,7 +693,7 @@ mod tests {
     fn each_service_pairs_at_most_once() {
         let local = local_graph(&["web", "web_prod"]);
         let prod = prod_graph(&[("web", &[]), ("web-prod", &[("app", "web")])]);
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -722,7 +722,7 @@ mod tests {
             ("teastore-db", &[]),
             ("teastore-webui", &[]),
         ]);
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -739,7 +739,7 @@ mod tests {
             ("rest-heroes", &[]),
             ("rest-villains", &[]),
         ]);
-        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs[1],
             pair(
@@ -756,12 +756,12 @@ mod tests {
         // `-db` names a role: `orders-db` is not `orders`.
         let local = local_graph(&["orders-db", "carts-db"]);
         let prod = prod_graph(&[("orders", &[]), ("carts", &[])]);
-        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert!(pairs.is_empty());
         // One name with a prefix is not a project-wide prefix.
         let local = local_graph(&["hotrod-ui", "search", "cart", "pay"]);
         let prod = prod_graph(&[("ui", &[])]);
-        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert!(pairs.is_empty());
         assert_eq!(
             project_affixes(&["a-x".into(), "a-y".into(), "b".into(), "c".into()]),
@@ -786,7 +786,7 @@ mod tests {
             .containers
             .push(parity_model::Container::new("hotrod"));
         prod.add(Node::Service(workload));
-        let (pairs, _, _) = run(&local, &prod, &Policy::default());
+        let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [pair("hotrod", "example-hotrod", PairedBy::ContainerName)]
@@ -827,7 +827,7 @@ mod tests {
                 ("pg-b", "postgres:16"),
             ],
         );
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
             [
@@ -852,7 +852,7 @@ mod tests {
             "prod.yaml",
             &[("api", "acme/shop:1"), ("migrate", "acme/shop:1")],
         );
-        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::default());
+        let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::empty());
         assert_eq!(pairs, [pair("api", "api", PairedBy::ExactName)]);
         assert_eq!(
             (lonely_local, lonely_prod),
@@ -868,7 +868,7 @@ mod tests {
         let workloads: Vec<(&str, &[(&str, &str)])> =
             prod_names.iter().map(|n| (n.as_str(), &[][..])).collect();
         let prod = prod_graph(&workloads);
-        let pairing = pair_services(&local, &prod, &Policy::default());
+        let pairing = pair_services(&local, &prod, &Policy::empty());
         assert_eq!(pairing.pairs.len(), 10_000);
         assert!(
             pairing

@@ -58,9 +58,9 @@ struct Pattern {
     glob: Glob,
 }
 
-/// The rules to run and how to treat what they find. Built with [`Policy::builtin`] or
-/// [`Policy::from_yaml`].
-#[derive(Debug, Clone, Default)]
+/// The rules to run and how to treat what they find. Built with [`Policy::builtin`] (also its
+/// `Default`) or [`Policy::from_yaml`].
+#[derive(Debug, Clone)]
 pub struct Policy {
     /// Keyed by rule name; rules not listed run at their default severity.
     rules: BTreeMap<&'static str, RuleSetting>,
@@ -71,12 +71,32 @@ pub struct Policy {
     mappings: Vec<Mapping>,
 }
 
+impl Default for Policy {
+    /// The built-in policy, as [`Policy::builtin`].
+    fn default() -> Self {
+        Policy::builtin()
+    }
+}
+
 impl Policy {
+    /// No rules configured, nothing ignored, no mappings: every rule at its default severity.
+    /// The base the built-in policy is layered on, and a neutral policy for tests.
+    pub(crate) fn empty() -> Policy {
+        Policy {
+            rules: BTreeMap::new(),
+            ignore_services: Vec::new(),
+            ignore_env: Vec::new(),
+            service_globs: GlobSet::empty(),
+            env_globs: GlobSet::empty(),
+            mappings: Vec::new(),
+        }
+    }
+
     /// The built-in policy: `policies/default.yaml` embedded with `include_str!`.
     pub fn builtin() -> Policy {
         // The embedded file is checked by a unit test, so the empty fallback never happens in a
         // released build; it exists so that this function cannot panic.
-        let mut policy = Policy::default();
+        let mut policy = Policy::empty();
         if let Ok(layer) = parse_layer(BUILTIN_DISPLAY, BUILTIN_YAML) {
             policy.add_layer(layer);
         }

@@ -27,7 +27,6 @@ mod discover;
 mod kinds;
 mod object;
 mod read;
-mod recover;
 mod workload;
 
 use std::sync::Arc;
@@ -102,13 +101,18 @@ pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
             diagnostics,
         };
     }
-    let (stream, repairs) = parse_repairing_duplicates(text);
-    for repair in &repairs {
+    // kubectl and helm warn about a key written twice and keep the last value; so do we.
+    let limits = yaml::Limits {
+        duplicate_keys: yaml::DuplicateKeys::LastWins,
+        ..yaml::Limits::default()
+    };
+    let stream = yaml::parse_stream(text, limits);
+    for warning in &stream.warnings {
+        let origin = Origin::new(display.clone(), warning.line, warning.column);
         let message = format!(
-            "duplicate key {:?} (first defined on line {}); the last value is used, as helm and kubectl read it",
-            repair.key, repair.first_line
+            "{}; the last value is used, as helm and kubectl read it",
+            warning.message
         );
-        let origin = Origin::new(display.clone(), repair.line, repair.column);
         diagnostics.push(Diagnostic::warning(origin, message));
     }
     let lines: Vec<&str> = text.lines().collect();
@@ -167,41 +171,6 @@ pub fn is_k8s_document(root: &Node) -> bool {
 
 const KUSTOMIZATION_NOTE: &str = "kustomization.yaml found: kustomize overlays are not built yet, \
                                   reading the manifests as plain files";
-
-/// A duplicate key that was repaired: where the later one is, the key, and the first one's line.
-struct RepairedDuplicate {
-    line: u32,
-    column: u32,
-    key: String,
-    first_line: u32,
-}
-
-/// Parses `text`, repairing duplicate block-mapping keys the way Kubernetes tooling reads them
-/// (see [`recover`]). Only the latest repaired text is kept, so memory stays at two copies.
-fn parse_repairing_duplicates(text: &str) -> (yaml::Stream, Vec<RepairedDuplicate>) {
-    let mut repaired: Option<String> = None;
-    let mut repairs = Vec::new();
-    loop {
-        let current = repaired.as_deref().unwrap_or(text);
-        let stream = yaml::parse_stream(current, yaml::Limits::default());
-        let Some(error) = &stream.error else {
-            return (stream, repairs);
-        };
-        if repairs.len() >= recover::MAX_REPAIRS {
-            return (stream, repairs);
-        }
-        let Some(repair) = recover::drop_first_duplicate(current, error) else {
-            return (stream, repairs);
-        };
-        repairs.push(RepairedDuplicate {
-            line: error.line,
-            column: error.column,
-            key: repair.key,
-            first_line: repair.first_line,
-        });
-        repaired = Some(repair.text);
-    }
-}
 
 /// kustomize reads `kustomization.yaml`, `kustomization.yml` or `Kustomization`.
 fn is_kustomization_path(display: &str) -> bool {

@@ -12,9 +12,12 @@ use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-/// Limits that keep a malicious or broken input bounded in time and memory.
+/// Limits that keep a malicious or broken input bounded in time and memory, and how strictly
+/// to read it.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// What a key written twice in one mapping means.
+    pub duplicate_keys: DuplicateKeys,
     /// Deepest nesting of sequences and mappings.
     pub max_depth: usize,
     /// Total nodes that alias expansion may copy, per stream.
@@ -26,11 +29,24 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
+            duplicate_keys: DuplicateKeys::Error,
             max_depth: 200,
             max_alias_nodes: 1_000_000,
             max_documents: 100_000,
         }
     }
+}
+
+/// How a key written twice in one mapping is read. The tools disagree: `docker compose` (Go's
+/// yaml.v3) refuses the file, while `kubectl` and `helm` warn and keep the last value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateKeys {
+    /// The stream stops with an error at the second key.
+    #[default]
+    Error,
+    /// The last value wins, in the first key's place; each duplicate is reported in
+    /// [`Stream::warnings`].
+    LastWins,
 }
 
 /// A YAML node with its position.
@@ -110,6 +126,8 @@ pub struct Stream {
     pub documents: Vec<Node>,
     /// The first error, when the stream could not be read to its end.
     pub error: Option<YamlError>,
+    /// Problems that did not stop reading (duplicate keys under [`DuplicateKeys::LastWins`]).
+    pub warnings: Vec<YamlError>,
 }
 
 /// Parses a YAML stream (one or more documents; JSON is YAML too).
@@ -118,7 +136,9 @@ pub fn parse_stream(text: &str, limits: Limits) -> Stream {
     let mut stream = Stream::default();
     for item in Parser::new_from_str(text) {
         let step = match item {
-            Ok((event, span)) => builder.event(event, span, &mut stream.documents),
+            Ok((event, span)) => {
+                builder.event(event, span, &mut stream.documents, &mut stream.warnings)
+            }
             Err(error) => Err(YamlError {
                 line: error.marker().line() as u32,
                 column: error.marker().col() as u32 + 1,
@@ -203,6 +223,7 @@ impl Builder {
         event: Event<'_>,
         span: Span,
         documents: &mut Vec<Node>,
+        warnings: &mut Vec<YamlError>,
     ) -> Result<(), YamlError> {
         let (line, column) = position(&span);
         let error = |message: String| YamlError {
@@ -234,7 +255,7 @@ impl Builder {
                 if anchor != 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
-                self.push(node, documents, Some(style == ScalarStyle::Plain))
+                self.push(node, documents, warnings, Some(style == ScalarStyle::Plain))
             }
             Event::SequenceStart(anchor, tag) => {
                 self.check_depth(line, column)?;
@@ -278,7 +299,7 @@ impl Builder {
                     if anchor != 0 {
                         self.anchors.insert(anchor, node.clone());
                     }
-                    self.push(node, documents, None)
+                    self.push(node, documents, warnings, None)
                 }
                 _ => Err(error("unbalanced sequence end".to_owned())),
             },
@@ -295,7 +316,7 @@ impl Builder {
                     if anchor != 0 {
                         self.anchors.insert(anchor, node.clone());
                     }
-                    self.push(node, documents, None)
+                    self.push(node, documents, warnings, None)
                 }
                 _ => Err(error("unbalanced mapping end".to_owned())),
             },
@@ -314,7 +335,7 @@ impl Builder {
                 // Errors and findings should point at the alias, not at the anchor.
                 copy.line = line;
                 copy.column = column;
-                self.push(copy, documents, None)
+                self.push(copy, documents, warnings, None)
             }
             Event::DocumentStart(_) => {
                 self.anchors.clear();
@@ -347,8 +368,10 @@ impl Builder {
         &mut self,
         node: Node,
         documents: &mut Vec<Node>,
+        warnings: &mut Vec<YamlError>,
         plain_scalar: Option<bool>,
     ) -> Result<(), YamlError> {
+        let duplicate_keys = self.limits.duplicate_keys;
         match self.stack.last_mut() {
             None => {
                 if node.value != Value::Null || node.tag.is_some() {
@@ -406,14 +429,23 @@ impl Builder {
                         Ok(())
                     }
                     Some((text, line, column, false)) => {
-                        if let Some(first) = find_duplicate(entries, &text) {
-                            return Err(YamlError {
+                        if let Some(first) = entries.iter_mut().find(|entry| entry.key == text) {
+                            let error = YamlError {
                                 line,
                                 column,
                                 message: format!(
-                                    "duplicate key {text:?} (first defined on line {first})"
+                                    "duplicate key {text:?} (first defined on line {})",
+                                    first.line
                                 ),
-                            });
+                            };
+                            return match duplicate_keys {
+                                DuplicateKeys::Error => Err(error),
+                                DuplicateKeys::LastWins => {
+                                    first.value = node;
+                                    warnings.push(error);
+                                    Ok(())
+                                }
+                            };
                         }
                         entries.push(Entry {
                             key: text,
@@ -435,13 +467,6 @@ fn merge_error(node: &Node) -> YamlError {
         column: node.column,
         message: "a merge key `<<` takes a mapping or a sequence of mappings".to_owned(),
     }
-}
-
-fn find_duplicate(entries: &[Entry], key: &str) -> Option<u32> {
-    entries
-        .iter()
-        .find(|entry| entry.key == key)
-        .map(|entry| entry.line)
 }
 
 /// Keys written in the mapping win over merged ones; among merged mappings the first wins.
@@ -698,6 +723,21 @@ mod tests {
                 .message
                 .contains("duplicate key \"a\" (first defined on line 1)")
         );
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins_when_asked() {
+        let limits = Limits {
+            duplicate_keys: DuplicateKeys::LastWins,
+            ..Limits::default()
+        };
+        let stream = parse_stream("a: 1\nb: 2\na: 3\n", limits);
+        assert!(stream.error.is_none());
+        let root = &stream.documents[0];
+        assert_eq!(root.get("a").unwrap().as_str(), Some("3"));
+        assert_eq!(root.as_map().unwrap().len(), 2);
+        assert_eq!(stream.warnings.len(), 1);
+        assert_eq!((stream.warnings[0].line, stream.warnings[0].column), (3, 1));
     }
 
     #[test]

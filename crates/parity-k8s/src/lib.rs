@@ -18,7 +18,7 @@
 //! every service, image, env var and port points back at the line it was written on.
 //!
 //! Where real manifests lean on lenient tooling, this crate reads them the way `kubectl` and
-//! `helm` do and says so with a warning: a key written twice in a block mapping keeps its last
+//! `helm` do and says so with a warning: a key written twice in a mapping keeps its last
 //! value, and an object defined twice keeps its last definition.
 
 mod build;

@@ -693,7 +693,7 @@ mod tests {
             let prev = format!("*a{}", level - 1);
             text.push_str(&format!(
                 "a{level}: &a{level} [{}]\n",
-                vec![prev.as_str(); 9].join(", ")
+                [prev.as_str(); 9].join(", ")
             ));
         }
         let start = std::time::Instant::now();

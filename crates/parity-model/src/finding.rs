@@ -120,10 +120,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The sort key that makes reports deterministic: service, rule, key, then locations.
+    /// The sort key that makes reports deterministic: service, then the most severe first, rule,
+    /// key, locations.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (
             &self.service,
+            self.severity,
             self.rule,
             &self.key,
             &self.locations,

@@ -131,7 +131,53 @@ pub struct Stream {
 }
 
 /// Parses a YAML stream (one or more documents; JSON is YAML too).
+///
+/// Go's YAML libraries, and so `docker compose` and `kubectl`, accept a flow collection closed
+/// at its key's indentation (`command: [` ... `]` with the `]` under the `c`); saphyr-parser
+/// rejects it as "invalid indentation". When that is the error and the line holds only the
+/// closing bracket, the bracket is indented one more space and the stream read again (the
+/// bracket's column shifts by one; nothing else moves), at most [`MAX_FLOW_CLOSE_FIXES`] times.
 pub fn parse_stream(text: &str, limits: Limits) -> Stream {
+    let mut stream = parse_stream_once(text, limits);
+    let mut fixed: Option<String> = None;
+    for _ in 0..MAX_FLOW_CLOSE_FIXES {
+        let Some(error) = &stream.error else { break };
+        let Some(next) = indent_flow_close(fixed.as_deref().unwrap_or(text), error) else {
+            break;
+        };
+        stream = parse_stream_once(&next, limits);
+        fixed = Some(next);
+    }
+    stream
+}
+
+/// How many closing brackets [`parse_stream`] re-indents in one stream before giving up.
+pub const MAX_FLOW_CLOSE_FIXES: usize = 16;
+
+/// The text with the closing bracket at `error`'s line indented by one space, when the error is
+/// saphyr's "invalid indentation" on a line that starts with `]` or `}`.
+fn indent_flow_close(text: &str, error: &YamlError) -> Option<String> {
+    if error.message != "invalid indentation" {
+        return None;
+    }
+    let line_index = usize::try_from(error.line).ok()?.checked_sub(1)?;
+    let line_start = if line_index == 0 {
+        0
+    } else {
+        text.match_indices('\n').nth(line_index - 1)?.0 + 1
+    };
+    let line = text[line_start..].split('\n').next()?;
+    if !line.trim_start_matches(' ').starts_with([']', '}']) {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len() + 1);
+    fixed.push_str(&text[..line_start]);
+    fixed.push(' ');
+    fixed.push_str(&text[line_start..]);
+    Some(fixed)
+}
+
+fn parse_stream_once(text: &str, limits: Limits) -> Stream {
     let mut builder = Builder::new(limits);
     let mut stream = Stream::default();
     for item in Parser::new_from_str(text) {
@@ -738,6 +784,27 @@ mod tests {
         assert_eq!(root.as_map().unwrap().len(), 2);
         assert_eq!(stream.warnings.len(), 1);
         assert_eq!((stream.warnings[0].line, stream.warnings[0].column), (3, 1));
+    }
+
+    #[test]
+    fn flow_collections_closed_at_the_key_indentation_read_like_go_yaml() {
+        let text = "svc:\n    command: [\n      \"start\",\n      \"--uri\"\n    ]\n    env: {\n      A: 1\n    }\n    ports: [1]\n";
+        let stream = parse_stream(text, Limits::default());
+        assert!(stream.error.is_none(), "{:?}", stream.error);
+        let svc = stream.documents[0].get("svc").unwrap();
+        let command: Vec<_> = svc
+            .get("command")
+            .unwrap()
+            .as_seq()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert_eq!(command, ["start", "--uri"]);
+        assert_eq!(svc.entry("ports").unwrap().line, 9, "lines do not move");
+        // A real indentation error is still reported.
+        let broken = parse_stream("a:\n  b: 1\n c: 2\n", Limits::default());
+        assert!(broken.error.is_some());
     }
 
     #[test]

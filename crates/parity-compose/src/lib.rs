@@ -2,8 +2,8 @@
 //!
 //! [`discover`] picks the files `docker compose` would use in a directory, and [`load`] reads
 //! them as one project: interpolation from `.env` (and, when asked, the process environment),
-//! `extends`, override files with compose's merge rules (`!reset`, `!override`), profiles,
-//! `env_file`s, and YAML anchors and merge keys. Each service becomes a
+//! `extends`, `include`, override files with compose's merge rules (`!reset`, `!override`),
+//! profiles, `env_file`s, and YAML anchors and merge keys. Each service becomes a
 //! [`parity_model::Service`] whose parts keep the file, line and column they were written at.
 //! Bad input becomes [`parity_model::Diagnostic`]s on the environment; loading goes on with what
 //! can be read. The reference for every rule is what `docker compose config` prints.

@@ -1,7 +1,7 @@
 //! Loading the files of one compose project into an [`Environment`].
 //!
-//! The order is compose-go's: per file, parse, interpolate, resolve `extends`, then merge into
-//! the files before it; after the last file, drop `!reset` leftovers, make lists unique, leave out
+//! The order is compose-go's: per file, parse, interpolate, resolve `extends`, import the
+//! services of its `include`s, then merge into the files before it; after the last file, drop `!reset` leftovers, make lists unique, leave out
 //! services whose profiles are not enabled, and build the graph (env files, `depends_on` edges).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -55,7 +55,7 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
         let Some(index) = project.parse_file(path, project_dir.clone(), position == 0) else {
             continue;
         };
-        let root = project.with_extends_resolved(index);
+        let root = project.with_includes_and_extends(index, &mut vec![normalize(path)]);
         merge_project(&mut merged, root);
     }
     strip_tags(&mut merged);
@@ -171,23 +171,23 @@ impl Project<'_> {
     /// Reads the project's `.env`, the source of interpolation variables.
     fn read_dotenv(&mut self) {
         let path = self.project_dir.join(".env");
-        if !path.is_file() {
-            return;
+        if path.is_file() {
+            self.dotenv = self.read_variables(&path);
         }
-        let display = display_of(&path);
+    }
+
+    /// Reads a dotenv file of interpolation variables; templates in it see the variables known
+    /// so far (the process environment when enabled, and the including project's variables).
+    fn read_variables(&mut self, path: &Path) -> HashMap<String, String> {
+        let display = display_of(path);
         self.note_file(&display);
-        let Some(text) = self.read(&path, &display) else {
-            return;
+        let Some(text) = self.read(path, &display) else {
+            return HashMap::new();
         };
         let options = self.options;
-        let process_only = |name: &str| {
-            if options.use_process_env {
-                std::env::var(name).ok()
-            } else {
-                None
-            }
-        };
-        let dotenv = parse_dotenv(&text, &process_only);
+        let known = &self.dotenv;
+        let lookup = |name: &str| lookup_var(options, known, name);
+        let dotenv = parse_dotenv(&text, &lookup);
         for problem in &dotenv.errors {
             self.push(Diagnostic::error(
                 Origin::new(display.clone(), problem.line, problem.column),
@@ -202,7 +202,203 @@ impl Project<'_> {
                 ));
             }
         }
-        self.dotenv = dotenv.to_map();
+        dotenv.to_map()
+    }
+
+    /// The services of the files `include`d by `file`, each include loaded as its own small
+    /// project (compose's rules): paths relative to the including file, variables from the
+    /// include's `env_file` (default: `.env` in its project directory) overridden by the
+    /// including project's, relative paths inside resolved against the include's project
+    /// directory. `stack` holds the files being included, to stop cycles.
+    fn included_services(&mut self, file: usize, stack: &mut Vec<PathBuf>) -> Vec<Field> {
+        let Some(including) = self.files.get(file) else {
+            return Vec::new();
+        };
+        let Some(include) = including.root.get("include").cloned() else {
+            return Vec::new();
+        };
+        let including_dir = including
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let entries: Vec<Val> = match &include.kind {
+            Kind::Seq(items) => items.clone(),
+            _ => {
+                let found = include.type_name();
+                self.push(Diagnostic::error(
+                    include.origin.clone(),
+                    format!("expected a sequence for `include`, found {found}"),
+                ));
+                return Vec::new();
+            }
+        };
+        let mut services: Vec<Field> = Vec::new();
+        for entry in entries {
+            let strings = |value: Option<&Val>| -> Vec<String> {
+                match value.map(|v| &v.kind) {
+                    Some(Kind::Scalar(text, _)) => vec![text.clone()],
+                    Some(Kind::Seq(items)) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            };
+            let (paths, project_directory, env_files) = match &entry.kind {
+                Kind::Scalar(text, _) => (vec![text.clone()], None, Vec::new()),
+                Kind::Map(_) => (
+                    strings(entry.get("path")),
+                    entry
+                        .get("project_directory")
+                        .and_then(Val::as_str)
+                        .map(str::to_owned),
+                    strings(entry.get("env_file")),
+                ),
+                _ => {
+                    let found = entry.type_name();
+                    self.push(Diagnostic::error(
+                        entry.origin.clone(),
+                        format!("expected a string or a mapping in `include`, found {found}"),
+                    ));
+                    continue;
+                }
+            };
+            if paths.is_empty() {
+                self.push(Diagnostic::error(
+                    entry.origin.clone(),
+                    "expected a path in the `include` entry",
+                ));
+                continue;
+            }
+            let paths: Vec<PathBuf> = paths
+                .iter()
+                .map(|p| normalize(&including_dir.join(p)))
+                .collect();
+            let include_dir = match &project_directory {
+                Some(dir) => normalize(&including_dir.join(dir)),
+                None => paths
+                    .first()
+                    .and_then(|p| p.parent())
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            };
+            let env_paths: Vec<PathBuf> = if env_files.is_empty() {
+                vec![include_dir.join(".env")]
+                    .into_iter()
+                    .filter(|p| p.is_file())
+                    .collect()
+            } else {
+                env_files
+                    .iter()
+                    .map(|p| normalize(&including_dir.join(p)))
+                    .collect()
+            };
+            // The include's own variables, then the including project's on top (they win).
+            let outer = self.dotenv.clone();
+            let mut scoped: HashMap<String, String> = HashMap::new();
+            for env_path in env_paths {
+                if !env_path.is_file() {
+                    self.push(Diagnostic::error(
+                        entry.origin.clone(),
+                        format!("env file {} not found", env_path.display()),
+                    ));
+                    continue;
+                }
+                scoped.extend(self.read_variables(&env_path));
+            }
+            scoped.extend(outer.clone());
+            self.dotenv = scoped;
+            let mut included = Val::new(Kind::Map(Vec::new()), entry.origin.clone());
+            for (position, path) in paths.iter().enumerate() {
+                if stack.contains(path) {
+                    self.push(Diagnostic::error(
+                        entry.origin.clone(),
+                        format!("include cycle: {} includes itself", path.display()),
+                    ));
+                    continue;
+                }
+                if !path.is_file() {
+                    self.push(Diagnostic::error(
+                        entry.origin.clone(),
+                        format!("included file {} not found", path.display()),
+                    ));
+                    continue;
+                }
+                let Some(index) = self.parse_file(path, include_dir.clone(), position == 0) else {
+                    continue;
+                };
+                stack.push(path.clone());
+                let root = self.with_includes_and_extends(index, stack);
+                stack.pop();
+                merge_project(&mut included, root);
+            }
+            self.dotenv = outer;
+            for service in included
+                .get("services")
+                .and_then(Val::as_map)
+                .unwrap_or_default()
+            {
+                if services.iter().any(|existing| existing.key == service.key) {
+                    self.push(Diagnostic::error(
+                        service.origin.clone(),
+                        format!(
+                            "included service `{}` is defined by another include too",
+                            service.key
+                        ),
+                    ));
+                    continue;
+                }
+                services.push(service.clone());
+            }
+        }
+        services
+    }
+
+    /// The file's root with `extends` applied and the services of its `include`s added.
+    fn with_includes_and_extends(&mut self, file: usize, stack: &mut Vec<PathBuf>) -> Val {
+        let mut root = self.with_extends_resolved(file);
+        let included = self.included_services(file, stack);
+        if included.is_empty() {
+            return root;
+        }
+        let Kind::Map(fields) = &mut root.kind else {
+            return root;
+        };
+        if !fields.iter().any(|field| field.key == "services") {
+            let origin = root.origin.clone();
+            fields.push(Field {
+                key: "services".to_owned(),
+                origin: origin.clone(),
+                value: Val::new(Kind::Map(Vec::new()), origin),
+            });
+        }
+        let Some(Kind::Map(own)) = fields
+            .iter_mut()
+            .find(|field| field.key == "services")
+            .map(|f| &mut f.value.kind)
+        else {
+            return root;
+        };
+        let mut imported = Vec::with_capacity(included.len() + own.len());
+        let mut conflicts = Vec::new();
+        for service in included {
+            if own.iter().any(|existing| existing.key == service.key) {
+                conflicts.push(Diagnostic::error(
+                    service.origin.clone(),
+                    format!(
+                        "included file defines service `{}`, which the including file defines too",
+                        service.key
+                    ),
+                ));
+            } else {
+                imported.push(service);
+            }
+        }
+        imported.append(own);
+        *own = imported;
+        self.env.diagnostics.extend(conflicts);
+        root
     }
 
     /// Parses one compose file into `self.files`; `None` (with diagnostics) when it cannot be used.
@@ -252,15 +448,10 @@ impl Project<'_> {
                     format!("unknown top-level key `{}`, ignored", field.key),
                 ));
             }
-            if field.key == "include" {
-                diagnostics.push(Diagnostic::warning(
-                    field.origin.clone(),
-                    "`include` is not supported yet, the included files are not loaded",
-                ));
-            }
         }
+        let has_include = fields.iter().any(|field| field.key == "include");
         match fields.iter_mut().find(|field| field.key == "services") {
-            None if first => diagnostics.push(Diagnostic::error(
+            None if first && !has_include => diagnostics.push(Diagnostic::error(
                 root.origin.clone(),
                 "expected a mapping with `services:`, found no `services` key",
             )),

@@ -759,3 +759,67 @@ fn one_arc_per_file_is_shared_by_origins() {
         &api.containers[0].ports[0].origin.file
     ));
 }
+
+#[test]
+fn include_loads_each_entry_as_its_own_project() {
+    let env = load_case("include");
+    assert_eq!(env.diagnostics, Vec::new());
+    assert_eq!(names(&env), ["db", "cache", "api"]);
+    // The including project's variables win over the include's own `.env`.
+    assert_eq!(
+        container(&env, "db").image.as_ref().unwrap().raw,
+        "postgres:from-app"
+    );
+    assert_eq!(
+        at(&service(&env, "db").origin),
+        "include/infra/compose.yaml:2:3"
+    );
+    // An include with `env_file` reads that file instead of its `.env`.
+    assert_eq!(
+        container(&env, "cache").image.as_ref().unwrap().raw,
+        "redis:7"
+    );
+    assert_eq!(env_value(&env, "cache", "INFRA").0, "unset");
+    // Relative paths inside the include resolve against its own directory.
+    let user = container(&env, "db").env_var("POSTGRES_USER").unwrap();
+    assert_eq!(at(&user.origin), "include/infra/db.env:1:1");
+    assert_eq!(depends_on_edges(&env, "api"), ["db"]);
+}
+
+#[test]
+fn include_problems_are_errors() {
+    let dir = std::env::temp_dir().join(format!("parity-compose-include-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("compose.yaml"),
+        "include:\n  - missing.yaml\n  - compose.yaml\n  - other.yaml\nservices:\n  api: {image: acme/api:1}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("other.yaml"),
+        "services:\n  api: {image: acme/other:1}\n  db: {image: postgres}\n",
+    )
+    .unwrap();
+    let mut env = Environment::new("x");
+    load(&discover(&dir), &ComposeOptions::default(), &mut env);
+    let prefix = format!("{}/", dir.display());
+    let errors: Vec<String> = env
+        .diagnostics
+        .iter()
+        .map(|d| d.to_string().replace(&prefix, ""))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "compose.yaml:2:5: error: included file missing.yaml not found",
+            "compose.yaml:3:5: error: include cycle: compose.yaml includes itself",
+            "other.yaml:2:3: error: included file defines service `api`, which the including file defines too",
+        ]
+    );
+    assert_eq!(names(&env), ["db", "api"]);
+    assert_eq!(
+        container(&env, "api").image.as_ref().unwrap().raw,
+        "acme/api:1"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,8 +1,9 @@
 //! Loading the files of one compose project into an [`Environment`].
 //!
 //! The order is compose-go's: per file, parse, interpolate, resolve `extends`, import the
-//! services of its `include`s, then merge into the files before it; after the last file, drop `!reset` leftovers, make lists unique, leave out
-//! services whose profiles are not enabled, and build the graph (env files, `depends_on` edges).
+//! services of its `include`s, then merge into the files before it; after the last file, drop
+//! `!reset` leftovers, make lists unique, leave out services whose profiles are not enabled, and
+//! build the graph (env files, `depends_on` edges).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};

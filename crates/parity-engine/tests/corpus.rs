@@ -2,7 +2,8 @@
 //! never committed). Skips when the corpus is absent.
 //!
 //! Asserts invariants that must hold for any input (each service paired at most once, findings
-//! sorted and deterministic, locations that exist, message convention) and the pairings that
+//! sorted and deterministic, locations that exist, message convention, a side compared with
+//! itself is clean) and the pairings that
 //! the weaker pairing steps exist for, on the projects that motivated them.
 
 #![allow(clippy::print_stderr)]

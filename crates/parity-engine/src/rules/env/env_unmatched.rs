@@ -13,7 +13,7 @@ declare_rule! {
     ///
     /// Only names are compared, never values, and any way of setting a variable counts: a
     /// literal, `KEY` taken from the host shell in compose, an `env_file`, a ConfigMap or Secret
-    /// reference, a `fieldRef`. When a prod container reads a whole ConfigMap or Secret with
+    /// reference, `envFrom`. When a prod container reads a whole ConfigMap or Secret with
     /// `envFrom` and that source is not among the prod files, its keys are unknown, so the rule
     /// says nothing about that container rather than guess.
     ///

@@ -24,10 +24,10 @@
 //! hash lookup per service, so pairing is O(n log n) overall (the sort), never quadratic.
 //!
 //! Services the policy ignores (`ignore.services`) take no part in pairing, so they are neither
-//! paired nor reported as missing.
+//! paired nor reported as missing, unless a `mappings:` entry names them.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use parity_model::{NodeIndex, PairedBy, ResourceGraph, Service, Side};
 
@@ -309,10 +309,27 @@ fn service_order(a: &Service, b: &Service) -> Ordering {
     ))
 }
 
-fn sorted_services<'g>(graph: &'g ResourceGraph, policy: &Policy) -> Vec<(NodeIndex, &'g Service)> {
+/// The services of one side that take part in pairing, in visiting order: all but the ignored
+/// ones, except that a service named in a `mappings:` entry is kept even when an ignore glob
+/// matches it, since the mapping is the more specific instruction.
+fn sorted_services<'g>(
+    graph: &'g ResourceGraph,
+    policy: &Policy,
+    side: Side,
+) -> Vec<(NodeIndex, &'g Service)> {
+    let mapped: HashSet<&str> = policy
+        .mappings()
+        .iter()
+        .map(|mapping| match side {
+            Side::Local => mapping.local.as_str(),
+            Side::Prod => mapping.prod.as_str(),
+        })
+        .collect();
     let mut services: Vec<_> = graph
         .services()
-        .filter(|(_, service)| !policy.ignores_service(service))
+        .filter(|(_, service)| {
+            mapped.contains(service.name.as_str()) || !policy.ignores_service(service)
+        })
         .collect();
     services.sort_by(|a, b| service_order(a.1, b.1));
     services
@@ -340,8 +357,8 @@ fn image_counts<'g>(services: &[(NodeIndex, &'g Service)]) -> HashMap<&'g str, u
 
 /// Pairs the services of `local` with those of `prod`; see the module documentation.
 pub fn pair_services(local: &ResourceGraph, prod: &ResourceGraph, policy: &Policy) -> Pairing {
-    let locals = sorted_services(local, policy);
-    let prods = sorted_services(prod, policy);
+    let locals = sorted_services(local, policy, Side::Local);
+    let prods = sorted_services(prod, policy, Side::Prod);
     let mut m = Matcher {
         local_taken: vec![false; locals.len()],
         prod_taken: vec![false; prods.len()],
@@ -711,6 +728,22 @@ mod tests {
         let (pairs, lonely_local, lonely_prod) = run(&local, &prod, &Policy::builtin());
         assert_eq!(pairs, [pair("web", "web", PairedBy::ExactName)]);
         assert!(lonely_local.is_empty() && lonely_prod.is_empty());
+    }
+
+    #[test]
+    fn a_mapping_brings_an_ignored_service_back() {
+        let policy = Policy::from_yaml(
+            "p",
+            "version: 1\nmappings: [{local: traefik, prod: ingress-traefik}]\n",
+        )
+        .unwrap();
+        let local = local_graph(&["traefik"]);
+        let prod = prod_graph(&[("ingress-traefik", &[])]);
+        let (pairs, _, _) = run(&local, &prod, &policy);
+        assert_eq!(
+            pairs,
+            [pair("traefik", "ingress-traefik", PairedBy::Mapping)]
+        );
     }
 
     #[test]

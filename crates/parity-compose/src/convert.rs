@@ -1,5 +1,6 @@
 //! One merged compose service into a model [`Service`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use parity_model::{
@@ -8,6 +9,7 @@ use parity_model::{
 };
 
 use crate::ports::{parse_port, parse_port_spec};
+use crate::scalar::compose_string;
 use crate::tree::{Field, Kind, Val};
 
 /// An `env_file` entry of a service, still to be read.
@@ -222,8 +224,13 @@ impl Cx<'_> {
                     Some(text) => EnvValue::Literal(SensitiveText::for_key(&field.key, text)),
                     None => EnvValue::FromHost,
                 },
-                Kind::Scalar(text, _) => {
-                    EnvValue::Literal(SensitiveText::for_key(&field.key, text.as_str()))
+                Kind::Scalar(text, quoted) => {
+                    let text = if *quoted {
+                        Cow::Borrowed(text.as_str())
+                    } else {
+                        compose_string(text)
+                    };
+                    EnvValue::Literal(SensitiveText::for_key(&field.key, text.into_owned()))
                 }
                 _ => {
                     self.wrong_type(
@@ -480,7 +487,8 @@ impl Cx<'_> {
         for field in fields {
             let text = match &field.value.kind {
                 Kind::Null => String::new(),
-                Kind::Scalar(text, _) => text.clone(),
+                Kind::Scalar(text, false) => compose_string(text).into_owned(),
+                Kind::Scalar(text, true) => text.clone(),
                 _ => {
                     self.wrong_type(&field.value, "a string", &format!("labels.{}", field.key));
                     continue;

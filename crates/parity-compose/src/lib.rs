@@ -14,6 +14,7 @@ mod interpolate;
 mod merge;
 mod ports;
 mod project;
+mod scalar;
 mod tree;
 
 use std::path::{Path, PathBuf};

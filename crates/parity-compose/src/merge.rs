@@ -85,10 +85,10 @@ fn list_to_map(value: &mut Val, name: &str, bare: ListItem, diagnostics: &mut Ve
             continue;
         };
         let (key, entry_value) = match text.split_once('=') {
-            Some((key, rest)) => (key, Val::scalar(rest, item.origin.clone())),
+            Some((key, rest)) => (key, Val::string(rest, item.origin.clone())),
             None => match bare {
                 ListItem::Null => (text, Val::new(Kind::Null, item.origin.clone())),
-                ListItem::Empty => (text, Val::scalar("", item.origin.clone())),
+                ListItem::Empty => (text, Val::string("", item.origin.clone())),
             },
         };
         let field = Field {

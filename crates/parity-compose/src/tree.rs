@@ -48,8 +48,10 @@ impl Val {
         }
     }
 
-    pub(crate) fn scalar(text: impl Into<String>, origin: Origin) -> Self {
-        Self::new(Kind::Scalar(text.into(), false), origin)
+    /// A string cut out of a longer one (`KEY=value` list items): always a string, never a
+    /// number or boolean, so it counts as quoted.
+    pub(crate) fn string(text: impl Into<String>, origin: Origin) -> Self {
+        Self::new(Kind::Scalar(text.into(), true), origin)
     }
 
     pub(crate) fn as_map(&self) -> Option<&[Field]> {
@@ -131,9 +133,12 @@ impl Builder<'_> {
         let origin = Origin::new(self.file.clone(), node.line, node.column);
         let kind = match &node.value {
             Value::Null => Kind::Null,
-            Value::Scalar(scalar) => {
-                Kind::Scalar(self.interpolate(&scalar.text, &origin), scalar.quoted)
-            }
+            // A template is a string to Go's YAML, whatever it expands to: count it as quoted so
+            // `${PORT}` giving `080` is not read as a number later.
+            Value::Scalar(scalar) => Kind::Scalar(
+                self.interpolate(&scalar.text, &origin),
+                scalar.quoted || scalar.text.contains('$'),
+            ),
             Value::Seq(items) => Kind::Seq(items.iter().map(|item| self.build(item)).collect()),
             Value::Map(entries) => Kind::Map(
                 entries

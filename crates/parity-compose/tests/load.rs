@@ -823,3 +823,31 @@ fn include_problems_are_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn unquoted_numbers_and_booleans_read_as_compose_reads_them() {
+    let env = load_case("edge-values");
+    assert_eq!(env.diagnostics, Vec::new());
+    let value = |service: &str, name: &str| env_value(&env, service, name).0;
+    // Go's YAML types these; the container sees the typed value printed back.
+    assert_eq!(value("worker", "COUNT"), "8");
+    assert_eq!(value("worker", "HEX"), "31");
+    assert_eq!(value("worker", "RATIO"), "1.5");
+    assert_eq!(
+        value("worker", "ENABLED"),
+        "yes",
+        "YAML 1.2: `yes` is a string"
+    );
+    // List items and quoted values are strings, kept as written.
+    assert_eq!(value("app", "QUOTED"), "\"kept quotes\"");
+    assert_eq!(
+        value("app", "A"),
+        "2",
+        "a key repeated in a list: the last one wins"
+    );
+    assert_eq!(value("app", "FROM_DOTENV"), "dotenv value");
+    assert_eq!(
+        service(&env, "worker").labels.get("a").map(String::as_str),
+        Some("2")
+    );
+}

@@ -16,6 +16,11 @@ declare_rule! {
     /// numeric `targetPort`s of the Services that select the workload stand in for it. When a side
     /// declares no port at all, nothing is compared.
     ///
+    /// A port that moved (the app listens on 3000 locally, 8080 in prod) and a port declared
+    /// locally only are warnings. Extra ports declared in prod only are notes: compose lists only
+    /// the ports published to the developer's host, so a metrics or admin port prod declares is
+    /// usually just not published locally.
+    ///
     /// ## Why it matters
     /// A Service, Ingress or probe in prod that points at a port the process does not listen on
     /// means connection refused and failing health checks. A process that listens on a new
@@ -208,6 +213,11 @@ impl Rule for PortMismatch {
                     location(Side::Local, &pair.local.origin),
                     location(Side::Prod, prod_port.origin),
                 ];
+                // Compose lists only the ports published to the host; other containers reach the
+                // rest without publishing. An extra port in prod is most often one the developer
+                // never needed on the host (metrics, admin, a second protocol), not a process
+                // listening elsewhere, so it is worth a note, not a warning.
+                finding.severity = Severity::Note;
                 out.push(finding);
             }
         }
@@ -276,6 +286,35 @@ mod tests {
         );
         assert_eq!(findings[1].missing_in, Some(Side::Prod));
         assert_eq!(findings[1].locations[1].origin.line, 1);
+        assert_eq!(findings[1].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn extra_prod_ports_are_notes() {
+        let local = vec![with_ports(
+            compose_service("web", 3),
+            &[(80, Protocol::Tcp, 5)],
+        )];
+        let prod = vec![with_ports(
+            k8s_workload("web", "Deployment", 1),
+            &[(80, Protocol::Tcp, 30), (9102, Protocol::Tcp, 31)],
+        )];
+        let findings = run_rule(&PortMismatch, local, prod);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].message,
+            "container port 9102 of `web` is declared in prod but not locally (local: 80)"
+        );
+        assert_eq!(
+            (findings[0].severity, findings[0].missing_in),
+            (Severity::Note, Some(Side::Local))
+        );
+        let lines: Vec<(Side, u32)> = findings[0]
+            .locations
+            .iter()
+            .map(|l| (l.side, l.origin.line))
+            .collect();
+        assert_eq!(lines, [(Side::Local, 3), (Side::Prod, 31)]);
     }
 
     #[test]

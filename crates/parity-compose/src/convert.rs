@@ -43,14 +43,14 @@ pub(crate) fn convert_service(
     lookup: &dyn Fn(&str) -> Option<String>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ConvertedService {
-    let mut service = Service::new(name, ServiceKind::ComposeService, key_origin.clone());
-    let mut container = Container::new(name);
     let mut converted = ConvertedService {
         service: Service::new(name, ServiceKind::ComposeService, key_origin.clone()),
         env_files: Vec::new(),
         optional_dependencies: Vec::new(),
         dependency_origins: Vec::new(),
     };
+    let service = &mut converted.service;
+    let mut container = Container::new(name);
     let mut cx = Cx { diagnostics };
     for field in val.as_map().unwrap_or_default() {
         let value = &field.value;
@@ -133,7 +133,6 @@ pub(crate) fn convert_service(
         }
     }
     service.containers.push(container);
-    converted.service = service;
     converted
 }
 

@@ -35,16 +35,6 @@ const EXPECTED_SERVICES: [(&str, usize); 15] = [
     ("zulip", 5),
 ];
 
-/// Projects the YAML layer (`parity-source`, saphyr-parser 0.3) cannot read yet, with the error
-/// it gives. otel-demo closes a multi-line flow sequence (`command: [ ... ]`) at the key's
-/// indentation, which Go's YAML (and so docker compose) accepts; saphyr reports "invalid
-/// indentation" (saphyr-rs/saphyr PR #108). With that exact error the project is skipped;
-/// once `parity-source` reads it, it is checked like every other project.
-const KNOWN_PARSER_GAPS: [(&str, &str); 1] = [(
-    "otel-demo",
-    "docker-compose.yml:626:5: error: invalid indentation",
-)];
-
 /// The compose files of a `local/` folder: what `discover` finds there or in the first
 /// subfolder (in path order) where it finds any, else the YAML files that look like compose
 /// files in the first folder that has some (projects that name theirs `java25.yml` or
@@ -119,13 +109,6 @@ fn corpus_compose_projects_load_without_errors() {
             .filter(|d| d.level == DiagnosticLevel::Error)
             .map(ToString::to_string)
             .collect();
-        // Tolerated while parity-source lacks the fix; checked like the others once it has it.
-        if let Some((_, gap)) = KNOWN_PARSER_GAPS.iter().find(|(name, _)| *name == project) {
-            if errors.len() == 1 && errors[0].ends_with(gap) {
-                println!("{project}: known YAML parser gap, skipped: {gap}");
-                continue;
-            }
-        }
         assert_eq!(errors, Vec::<String>::new(), "{project}");
         assert_eq!(
             environment.graph.service_count(),

@@ -18,7 +18,11 @@ const EXIT_DRIFT: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "parity", version, about = "Catch drift between local (docker compose) and production (Kubernetes) before it ships")]
+#[command(
+    name = "parity",
+    version,
+    about = "Catch drift between local (docker compose) and production (Kubernetes) before it ships"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,14 +124,19 @@ fn main() -> ExitCode {
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
 }
 
 fn run_diff(args: &DiffArgs) -> Result<u8> {
     let policy = match &args.policy {
         Some(path) => parity::load_policy(path)?,
-        None => match std::env::current_dir().ok().and_then(|dir| parity::find_policy(&dir)) {
+        None => match std::env::current_dir()
+            .ok()
+            .and_then(|dir| parity::find_policy(&dir))
+        {
             Some(path) => parity::load_policy(&path)?,
             None => Policy::builtin(),
         },
@@ -136,8 +145,14 @@ fn run_diff(args: &DiffArgs) -> Result<u8> {
     options.compose.profiles = args.profiles.clone();
     options.compose.use_process_env = args.use_shell_env;
 
-    let (local, prod) = join_both(|| load_side(&args.local, &options), || load_side(&args.prod, &options));
-    let (local, prod) = (local.context("loading the local side")?, prod.context("loading the prod side")?);
+    let (local, prod) = join_both(
+        || load_side(&args.local, &options),
+        || load_side(&args.prod, &options),
+    );
+    let (local, prod) = (
+        local.context("loading the local side")?,
+        prod.context("loading the prod side")?,
+    );
     let report = parity::diff(&local, &prod, &policy);
 
     print_diagnostics(&report, matches!(args.format, Format::Text));
@@ -159,18 +174,28 @@ fn run_diff(args: &DiffArgs) -> Result<u8> {
 }
 
 /// Runs both closures, the second on another thread: loading the two sides is independent.
-fn join_both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+fn join_both<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
     std::thread::scope(|scope| {
         let other = scope.spawn(b);
         let first = a();
-        (first, other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        (
+            first,
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
     })
 }
 
 fn load_side(path: &Path, options: &LoadOptions) -> Result<Environment> {
     if path == Path::new("-") {
         let mut text = String::new();
-        io::stdin().read_to_string(&mut text).context("reading standard input")?;
+        io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
         return Ok(parity::load_stream("<stdin>", &text));
     }
     Ok(parity::load_with(path, options)?)
@@ -184,7 +209,13 @@ fn print_diagnostics(report: &Report, include_notes: bool) {
         if diagnostic.level == DiagnosticLevel::Note && !include_notes {
             continue;
         }
-        let _ = writeln!(stderr, "{}: {}: {}", diagnostic.origin, diagnostic.level.as_str(), diagnostic.message);
+        let _ = writeln!(
+            stderr,
+            "{}: {}: {}",
+            diagnostic.origin,
+            diagnostic.level.as_str(),
+            diagnostic.message
+        );
     }
 }
 
@@ -193,7 +224,9 @@ fn write_report(args: &DiffArgs, report: &Report) -> Result<()> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            args.output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
     let mut buffer = Vec::new();
@@ -202,7 +235,9 @@ fn write_report(args: &DiffArgs, report: &Report) -> Result<()> {
         Format::Json => parity::render_json(report, &mut buffer)?,
     }
     match &args.output {
-        Some(path) => std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?
+        }
         None => {
             let mut stdout = io::stdout().lock();
             stdout.write_all(&buffer)?;
@@ -231,7 +266,14 @@ fn run_rules(format: RulesFormat) -> Result<u8> {
         RulesFormat::Text => {
             for rule in parity::RULES {
                 let meta = rule.meta();
-                writeln!(stdout, "{:<8} {:<18} {:<8} {}", meta.code, meta.name, meta.default_severity.as_str(), meta.summary())?;
+                writeln!(
+                    stdout,
+                    "{:<8} {:<18} {:<8} {}",
+                    meta.code,
+                    meta.name,
+                    meta.default_severity.as_str(),
+                    meta.summary()
+                )?;
             }
         }
         RulesFormat::Json => {

@@ -21,7 +21,10 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { compose: ComposeOptions::default(), max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES }
+        Self {
+            compose: ComposeOptions::default(),
+            max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES,
+        }
     }
 }
 
@@ -37,8 +40,13 @@ pub fn load(path: impl AsRef<Path>) -> Result<Environment, Error> {
 /// manifests. A single file is detected by its name and content.
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
     let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound { path: path.to_owned() },
-        _ => Error::Io { path: path.to_owned(), source },
+        std::io::ErrorKind::NotFound => Error::NotFound {
+            path: path.to_owned(),
+        },
+        _ => Error::Io {
+            path: path.to_owned(),
+            source,
+        },
     })?;
     let mut env = Environment::new(path.display().to_string());
     if metadata.is_dir() {
@@ -133,7 +141,10 @@ fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnost
 
 /// `compose.yaml`, `docker-compose.prod.yml`, `compose.override.yaml`, ...
 fn is_compose_file_name(path: &Path) -> bool {
-    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
     (name.starts_with("compose.") || name.starts_with("docker-compose"))
         && (name.ends_with(".yaml") || name.ends_with(".yml"))
 }
@@ -141,5 +152,8 @@ fn is_compose_file_name(path: &Path) -> bool {
 /// Whether the first document of a stream is a compose file rather than a Kubernetes object.
 fn looks_like_compose(text: &str) -> bool {
     let stream = yaml::parse_stream(text, yaml::Limits::default());
-    stream.documents.first().is_some_and(parity_compose::is_compose_document)
+    stream
+        .documents
+        .first()
+        .is_some_and(parity_compose::is_compose_document)
 }

@@ -69,9 +69,10 @@ pub(crate) fn compare_images(local: &ImageRef, prod: &ImageRef) -> ImageDifferen
     };
     let same_registry = local.registry == prod.registry;
     // Docker Hub official images live under `library/`; a mirror or private copy usually drops
-    // that prefix (`registry.example.com/redis`), which is the same image.
+    // that prefix (`registry.example.com/redis`) or nests the whole path under its own
+    // (`public.ecr.aws/docker/library/redis`): both are the same image.
     let same_repository = local.repository == prod.repository
-        || (!same_registry && strip_library(&local.repository) == strip_library(&prod.repository));
+        || (!same_registry && is_mirrored_path(&local.repository, &prod.repository));
     match (same_repository && same_version, same_registry) {
         (true, true) => ImageDifference::None,
         (true, false) => ImageDifference::RegistryOnly,
@@ -86,6 +87,17 @@ fn is_templated(raw: &str) -> bool {
 
 fn strip_library(repository: &str) -> &str {
     repository.strip_prefix("library/").unwrap_or(repository)
+}
+
+/// Whether two repository paths name the same image on different registries: equal once
+/// `library/` is dropped, or one nested whole under a mirror's prefix in the other.
+fn is_mirrored_path(local: &str, prod: &str) -> bool {
+    let nested = |outer: &str, inner: &str| {
+        outer.len() > inner.len()
+            && outer.ends_with(inner)
+            && outer.as_bytes()[outer.len() - inner.len() - 1] == b'/'
+    };
+    strip_library(local) == strip_library(prod) || nested(local, prod) || nested(prod, local)
 }
 
 impl Rule for ImageMismatch {
@@ -217,6 +229,21 @@ mod tests {
         assert_eq!(
             difference("acme/api:1.4", &format!("acme/api@{DIGEST_A}")),
             ImageDifference::Version
+        );
+    }
+
+    #[test]
+    fn mirrors_that_nest_the_docker_hub_path_are_registry_only() {
+        let hub = parse_image_ref("redis:7.2-alpine").unwrap();
+        let ecr = parse_image_ref("public.ecr.aws/docker/library/redis:7.2-alpine").unwrap();
+        assert_eq!(compare_images(&hub, &ecr), ImageDifference::RegistryOnly);
+        let other_tag = parse_image_ref("public.ecr.aws/docker/library/redis:7.0").unwrap();
+        assert_eq!(compare_images(&hub, &other_tag), ImageDifference::Version);
+        let lookalike = parse_image_ref("ghcr.io/acme/myredis:7.2-alpine").unwrap();
+        assert_eq!(
+            compare_images(&hub, &lookalike),
+            ImageDifference::Version,
+            "a path suffix must end at a `/`"
         );
     }
 

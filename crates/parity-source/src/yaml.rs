@@ -236,8 +236,14 @@ enum Frame {
         merges: Vec<Node>,
         key: Option<(String, u32, u32, bool)>,
         anchor: usize,
+        /// Key positions in `entries`, built once a mapping grows past
+        /// [`INDEXED_MAPPING_LEN`] so duplicate detection stays linear on huge mappings.
+        index: Option<HashMap<String, usize>>,
     },
 }
+
+/// Mappings up to this many keys are checked for duplicates by scanning, larger ones by hash.
+const INDEXED_MAPPING_LEN: usize = 16;
 
 struct Builder {
     limits: Limits,
@@ -332,6 +338,7 @@ impl Builder {
                     merges: Vec::new(),
                     key: None,
                     anchor,
+                    index: None,
                 });
                 Ok(())
             }
@@ -433,76 +440,91 @@ impl Builder {
                 entries,
                 merges,
                 key,
+                index,
                 ..
-            }) => {
-                match key.take() {
-                    None => {
-                        let text = match node.value {
-                            Value::Scalar(scalar) => scalar.text,
-                            Value::Null => String::new(),
-                            _ => {
-                                return Err(YamlError {
+            }) => match key.take() {
+                None => {
+                    let text = match node.value {
+                        Value::Scalar(scalar) => scalar.text,
+                        Value::Null => String::new(),
+                        _ => {
+                            return Err(YamlError {
                                 line: node.line,
                                 column: node.column,
-                                message: "mapping keys must be plain values, not sequences or mappings".to_owned(),
+                                message:
+                                    "mapping keys must be plain values, not sequences or mappings"
+                                        .to_owned(),
                             });
-                            }
-                        };
-                        let is_merge = text == "<<" && plain_scalar == Some(true);
-                        *key = Some((text, node.line, node.column, is_merge));
-                        Ok(())
-                    }
-                    Some((text, line, column, true)) => {
-                        let _ = text;
-                        match node.value {
-                            Value::Map(_) => merges.push(node),
-                            Value::Seq(items) => {
-                                for item in items {
-                                    if !matches!(item.value, Value::Map(_)) {
-                                        return Err(merge_error(&item));
-                                    }
-                                    merges.push(item);
+                        }
+                    };
+                    let is_merge = text == "<<" && plain_scalar == Some(true);
+                    *key = Some((text, node.line, node.column, is_merge));
+                    Ok(())
+                }
+                Some((_, line, column, true)) => {
+                    match node.value {
+                        Value::Map(_) => merges.push(node),
+                        Value::Seq(items) => {
+                            for item in items {
+                                if !matches!(item.value, Value::Map(_)) {
+                                    return Err(merge_error(&item));
                                 }
-                            }
-                            _ => {
-                                return Err(YamlError {
-                                    line,
-                                    column,
-                                    ..merge_error(&node)
-                                });
+                                merges.push(item);
                             }
                         }
-                        Ok(())
-                    }
-                    Some((text, line, column, false)) => {
-                        if let Some(first) = entries.iter_mut().find(|entry| entry.key == text) {
-                            let error = YamlError {
+                        _ => {
+                            return Err(YamlError {
                                 line,
                                 column,
-                                message: format!(
-                                    "duplicate key {text:?} (first defined on line {})",
-                                    first.line
-                                ),
-                            };
-                            return match duplicate_keys {
-                                DuplicateKeys::Error => Err(error),
-                                DuplicateKeys::LastWins => {
-                                    first.value = node;
-                                    warnings.push(error);
-                                    Ok(())
-                                }
-                            };
+                                ..merge_error(&node)
+                            });
                         }
-                        entries.push(Entry {
-                            key: text,
+                    }
+                    Ok(())
+                }
+                Some((text, line, column, false)) => {
+                    let existing = match index {
+                        Some(index) => index.get(&text).copied(),
+                        None => entries.iter().position(|entry| entry.key == text),
+                    };
+                    if let Some(first) = existing.and_then(|position| entries.get_mut(position)) {
+                        let error = YamlError {
                             line,
                             column,
-                            value: node,
-                        });
-                        Ok(())
+                            message: format!(
+                                "duplicate key {text:?} (first defined on line {})",
+                                first.line
+                            ),
+                        };
+                        return match duplicate_keys {
+                            DuplicateKeys::Error => Err(error),
+                            DuplicateKeys::LastWins => {
+                                first.value = node;
+                                warnings.push(error);
+                                Ok(())
+                            }
+                        };
                     }
+                    if let Some(index) = index {
+                        index.insert(text.clone(), entries.len());
+                    } else if entries.len() + 1 == INDEXED_MAPPING_LEN {
+                        let mut built: HashMap<String, usize> = entries
+                            .iter()
+                            .enumerate()
+                            .map(|(position, entry)| (entry.key.clone(), position))
+                            .collect();
+                        built.insert(text.clone(), entries.len());
+                        *index = Some(built);
+                    }
+                    entries.push(Entry {
+                        key: text,
+                        line,
+                        column,
+                        value: node,
+                    });
+                    Ok(())
                 }
-            }
+            },
         }
     }
 }
@@ -805,6 +827,27 @@ mod tests {
         // A real indentation error is still reported.
         let broken = parse_stream("a:\n  b: 1\n c: 2\n", Limits::default());
         assert!(broken.error.is_some());
+    }
+
+    #[test]
+    fn duplicates_in_large_mappings_are_found_by_hash() {
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk39: last\n");
+        let error = parse_document(&text, Limits::default()).unwrap_err();
+        assert_eq!(error.line, 41);
+        assert!(
+            error.message.contains("\"k3\" (first defined on line 4)"),
+            "{error}"
+        );
+        let limits = Limits {
+            duplicate_keys: DuplicateKeys::LastWins,
+            ..Limits::default()
+        };
+        let stream = parse_stream(&text, limits);
+        let root = &stream.documents[0];
+        assert_eq!(root.as_map().unwrap().len(), 40);
+        assert_eq!(root.get("k39").unwrap().as_str(), Some("last"));
+        assert_eq!(stream.warnings.len(), 2);
     }
 
     #[test]

@@ -8,7 +8,10 @@ use anyhow::{Context, Result};
 
 /// The workspace root (xtask lives one level below it).
 pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Which internal crates each crate may depend on (normal dependencies). Dev-dependencies are
@@ -22,7 +25,14 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
     ("parity-report", &["parity-model"]),
     (
         "parity",
-        &["parity-model", "parity-source", "parity-compose", "parity-k8s", "parity-engine", "parity-report"],
+        &[
+            "parity-model",
+            "parity-source",
+            "parity-compose",
+            "parity-k8s",
+            "parity-engine",
+            "parity-report",
+        ],
     ),
     ("parity-cli", &["parity"]),
 ];
@@ -30,21 +40,36 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
 /// Returns every problem found, empty when the tree is tidy.
 pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
     let mut problems = Vec::new();
-    let architecture = std::fs::read_to_string(root.join("ARCHITECTURE.md")).context("reading ARCHITECTURE.md")?;
+    let architecture =
+        std::fs::read_to_string(root.join("ARCHITECTURE.md")).context("reading ARCHITECTURE.md")?;
     for entry in std::fs::read_dir(root.join("crates")).context("listing crates/")? {
         let dir = entry?.path();
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
         if !architecture.contains(&format!("`{name}`")) {
-            problems.push(format!("crate {name} is not described in ARCHITECTURE.md's code map"));
+            problems.push(format!(
+                "crate {name} is not described in ARCHITECTURE.md's code map"
+            ));
         }
-        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).with_context(|| format!("reading {name}/Cargo.toml"))?;
-        let Some((_, allowed)) = ALLOWED_DEPENDENCIES.iter().find(|(crate_name, _)| *crate_name == name) else {
-            problems.push(format!("crate {name} has no entry in xtask/src/tidy.rs ALLOWED_DEPENDENCIES"));
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
+            .with_context(|| format!("reading {name}/Cargo.toml"))?;
+        let Some((_, allowed)) = ALLOWED_DEPENDENCIES
+            .iter()
+            .find(|(crate_name, _)| *crate_name == name)
+        else {
+            problems.push(format!(
+                "crate {name} has no entry in xtask/src/tidy.rs ALLOWED_DEPENDENCIES"
+            ));
             continue;
         };
         for dependency in normal_internal_dependencies(&manifest) {
             if !allowed.contains(&dependency.as_str()) {
-                problems.push(format!("crate {name} must not depend on {dependency} (see ARCHITECTURE.md)"));
+                problems.push(format!(
+                    "crate {name} must not depend on {dependency} (see ARCHITECTURE.md)"
+                ));
             }
         }
         if name != "parity-cli" {
@@ -64,9 +89,7 @@ fn normal_internal_dependencies(manifest: &str) -> Vec<String> {
             in_dependencies = line == "[dependencies]";
             continue;
         }
-        if in_dependencies
-            && let Some((name, _)) = line.split_once(['=', '.'])
-        {
+        if in_dependencies && let Some((name, _)) = line.split_once(['=', '.']) {
             let name = name.trim();
             if name == "parity" || name.starts_with("parity-") {
                 found.push(name.to_owned());
@@ -76,11 +99,20 @@ fn normal_internal_dependencies(manifest: &str) -> Vec<String> {
     found
 }
 
-const PRINTING: &[&str] = &["println!", "eprintln!", "print!(", "eprint!(", "process::exit", "dbg!("];
+const PRINTING: &[&str] = &[
+    "println!",
+    "eprintln!",
+    "print!(",
+    "eprint!(",
+    "process::exit",
+    "dbg!(",
+];
 
 /// Libraries never print: output is the binary's job.
 fn check_no_printing(dir: &Path, problems: &mut Vec<String>) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
     for entry in entries {
         let path = entry?.path();
         if path.is_dir() {
@@ -89,9 +121,16 @@ fn check_no_printing(dir: &Path, problems: &mut Vec<String>) -> Result<()> {
             let text = std::fs::read_to_string(&path)?;
             // Test modules may print; only look above the first `#[cfg(test)]`.
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            for line in code.lines().filter(|line| !line.trim_start().starts_with("//")) {
+            for line in code
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+            {
                 if let Some(needle) = PRINTING.iter().find(|needle| line.contains(**needle)) {
-                    problems.push(format!("{}: `{}` uses {needle}: libraries never print or exit", path.display(), line.trim()));
+                    problems.push(format!(
+                        "{}: `{}` uses {needle}: libraries never print or exit",
+                        path.display(),
+                        line.trim()
+                    ));
                 }
             }
         }
@@ -106,7 +145,11 @@ mod tests {
     #[test]
     fn the_tree_is_tidy() {
         let problems = check(&workspace_root()).unwrap();
-        assert!(problems.is_empty(), "run `cargo xtask tidy`:\n{}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "run `cargo xtask tidy`:\n{}",
+            problems.join("\n")
+        );
     }
 
     #[test]

@@ -1,3 +1,5 @@
+#![allow(clippy::print_stderr)]
+
 //! Every real project in `../shared/corpus` loads through the facade without errors, and diffing
 //! each side against itself finds nothing (a property every rule must keep).
 

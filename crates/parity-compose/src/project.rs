@@ -18,7 +18,7 @@ use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, read_text};
 
 use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
-use crate::dotenv::{DotenvEntry, parse_dotenv};
+use crate::dotenv::{Dotenv, DotenvEntry, parse_dotenv};
 use crate::merge::{enforce_unicity, merge_project, merge_service, normalize_service, strip_tags};
 use crate::tree::{Builder, Field, Kind, Val};
 
@@ -182,9 +182,16 @@ impl Project<'_> {
     fn read_variables(&mut self, path: &Path) -> HashMap<String, String> {
         let display = display_of(path);
         self.note_file(&display);
-        let Some(text) = self.read(path, &display) else {
-            return HashMap::new();
-        };
+        match self.parse_dotenv_file(path, &display) {
+            Some(dotenv) => dotenv.to_map(),
+            None => HashMap::new(),
+        }
+    }
+
+    /// Reads and parses a dotenv-format file (`.env`, an `env_file`), interpolating with the
+    /// variables known so far, and reports its syntax errors and unset variables.
+    fn parse_dotenv_file(&mut self, path: &Path, display: &Arc<str>) -> Option<Dotenv> {
+        let text = self.read(path, display)?;
         let options = self.options;
         let known = &self.dotenv;
         let lookup = |name: &str| lookup_var(options, known, name);
@@ -203,7 +210,7 @@ impl Project<'_> {
                 ));
             }
         }
-        dotenv.to_map()
+        Some(dotenv)
     }
 
     /// The services of the files `include`d by `file`, each include loaded as its own small
@@ -842,25 +849,7 @@ impl Project<'_> {
             return None;
         }
         self.note_file(&display);
-        let text = self.read(path, &display)?;
-        let options = self.options;
-        let dotenv_vars = &self.dotenv;
-        let lookup = |name: &str| lookup_var(options, dotenv_vars, name);
-        let dotenv = parse_dotenv(&text, &lookup);
-        for problem in &dotenv.errors {
-            self.push(Diagnostic::error(
-                Origin::new(display.clone(), problem.line, problem.column),
-                problem.message.clone(),
-            ));
-        }
-        for (name, line, column) in &dotenv.unset {
-            if self.warned.insert(name.clone()) {
-                self.push(Diagnostic::warning(
-                    Origin::new(display.clone(), *line, *column),
-                    format!("variable {name} is not set, defaulting to a blank string"),
-                ));
-            }
-        }
+        let dotenv = self.parse_dotenv_file(path, &display)?;
         let mut source = ConfigSource {
             kind: ConfigSourceKind::EnvFile,
             name: reference.written.clone(),

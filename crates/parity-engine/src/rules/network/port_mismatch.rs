@@ -181,43 +181,41 @@ impl Rule for PortMismatch {
                 ];
                 out.push(finding);
             }
-            for local_port in local_only.iter().skip(moved) {
-                let text = local_port.display();
+            let one_sided = local_only
+                .iter()
+                .skip(moved)
+                .map(|port| (Side::Local, *port))
+                .chain(prod_only.iter().skip(moved).map(|port| (Side::Prod, *port)));
+            for (side, port) in one_sided {
+                let text = port.display();
+                let (here, there, other_ports, other_origin) = match side {
+                    Side::Local => ("locally", "in prod", list(&prod), &pair.prod.origin),
+                    Side::Prod => ("in prod", "locally", list(&local), &pair.local.origin),
+                };
                 let message = format!(
-                    "container port {text} of `{name}` is declared locally but not in prod (prod: {})",
-                    list(&prod)
+                    "container port {text} of `{name}` is declared {here} but not {there} ({}: {other_ports})",
+                    side.other()
                 );
                 let mut finding = pair.finding(meta, message);
                 finding.key = Some(text.clone());
-                finding.missing_in = Some(Side::Prod);
-                finding.local = Some(text);
-                finding.prod = Some(list(&prod));
+                finding.missing_in = Some(side.other());
+                let (local_value, prod_value, local_origin, prod_origin) = match side {
+                    Side::Local => (text, other_ports, port.origin, other_origin),
+                    Side::Prod => (other_ports, text, other_origin, port.origin),
+                };
+                finding.local = Some(local_value);
+                finding.prod = Some(prod_value);
                 finding.locations = vec![
-                    location(Side::Local, local_port.origin),
-                    location(Side::Prod, &pair.prod.origin),
+                    location(Side::Local, local_origin),
+                    location(Side::Prod, prod_origin),
                 ];
-                out.push(finding);
-            }
-            for prod_port in prod_only.iter().skip(moved) {
-                let text = prod_port.display();
-                let message = format!(
-                    "container port {text} of `{name}` is declared in prod but not locally (local: {})",
-                    list(&local)
-                );
-                let mut finding = pair.finding(meta, message);
-                finding.key = Some(text.clone());
-                finding.missing_in = Some(Side::Local);
-                finding.local = Some(list(&local));
-                finding.prod = Some(text);
-                finding.locations = vec![
-                    location(Side::Local, &pair.local.origin),
-                    location(Side::Prod, prod_port.origin),
-                ];
-                // Compose lists only the ports published to the host; other containers reach the
-                // rest without publishing. An extra port in prod is most often one the developer
-                // never needed on the host (metrics, admin, a second protocol), not a process
-                // listening elsewhere, so it is worth a note, not a warning.
-                finding.severity = Severity::Note;
+                if side == Side::Prod {
+                    // Compose lists only the ports published to the host; other containers reach
+                    // the rest without publishing. An extra port in prod is most often one the
+                    // developer never needed on the host (metrics, admin, a second protocol), not
+                    // a process listening elsewhere: a note, not a warning.
+                    finding.severity = Severity::Note;
+                }
                 out.push(finding);
             }
         }

@@ -1,6 +1,6 @@
 //! Running every enabled rule over two environments.
 
-use parity_model::{Environment, Pair, Report, Side, SideDiagnostic, SideSummary};
+use parity_model::{Environment, Pair, Report, Side, SideDiagnostic, SideSummary, Topology};
 
 use crate::context::CheckContext;
 use crate::pairing::pair_services;
@@ -55,6 +55,8 @@ pub fn check(local: &Environment, prod: &Environment, policy: &Policy) -> Report
         pairs,
         findings,
         diagnostics,
+        topology: Topology::of(&local.graph, &prod.graph),
+        baseline: None,
     }
 }
 

@@ -8,9 +8,11 @@
 //!
 //! This crate does no I/O and knows no file format: loaders build the graph, the engine reads it.
 
+mod baseline;
 mod diagnostic;
 mod env;
 mod finding;
+mod fingerprint;
 mod graph;
 mod image;
 mod origin;
@@ -18,10 +20,13 @@ mod report;
 mod rule;
 mod service;
 mod text;
+mod topology;
 
+pub use baseline::{BaselineEntry, BaselineStatus};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};
 pub use finding::{Finding, Location, Severity, Side};
+pub use fingerprint::Fingerprint;
 pub use graph::{
     BackingService, ConfigSource, ConfigSourceKind, Edge, Environment, Node, NodeIndex, Resource,
     ResourceGraph,
@@ -34,3 +39,4 @@ pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };
 pub use text::{REDACTED, SensitiveText, looks_secret_key};
+pub use topology::{Topology, TopologyService};

@@ -1,10 +1,10 @@
-use crate::{Diagnostic, Finding, Severity, Side};
+use crate::{BaselineStatus, Diagnostic, Finding, Severity, Side, Topology};
 
 /// The JSON report schema version. Bump only for breaking changes; tools depend on it.
 pub const REPORT_VERSION: u32 = 1;
 
 /// The result of comparing two environments: what renderers render.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// The local side.
     pub local: SideSummary,
@@ -16,10 +16,14 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Problems reading either side's input.
     pub diagnostics: Vec<SideDiagnostic>,
+    /// Both sides' services and their dependencies, for drawing the service graph.
+    pub topology: Topology,
+    /// Set when a baseline was applied: what it hid and which of its entries no longer occur.
+    pub baseline: Option<BaselineStatus>,
 }
 
 /// A summary of one side.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SideSummary {
     /// The root it was loaded from.
     pub root: String,

@@ -14,6 +14,25 @@ struct JsonReport<'a> {
     summary: JsonSummary,
     pairs: Vec<JsonPair<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// Present only when a baseline was applied (an addition to schema version 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    hidden: usize,
+    stale: Vec<JsonBaselineEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonBaselineEntry<'a> {
+    fingerprint: &'a str,
+    rule: &'a str,
+    service: &'a str,
+    key: Option<&'a str>,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -36,6 +55,8 @@ struct JsonFinding<'a> {
     message: &'a str,
     paired_by: Option<&'a str>,
     locations: Vec<JsonLocation<'a>>,
+    /// The finding's identity across runs, as baselines and SARIF record it.
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -70,7 +91,7 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
 }
 
-fn json_finding(finding: &Finding) -> JsonFinding<'_> {
+fn json_finding(finding: &Finding, fingerprint: String) -> JsonFinding<'_> {
     JsonFinding {
         rule: finding.rule,
         severity: finding.severity.as_str(),
@@ -93,6 +114,7 @@ fn json_finding(finding: &Finding) -> JsonFinding<'_> {
                 column: location.origin.column,
             })
             .collect(),
+        fingerprint,
     }
 }
 
@@ -109,7 +131,12 @@ pub fn render_json(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
             root: &report.prod.root,
             services: report.prod.services,
         },
-        findings: report.findings.iter().map(json_finding).collect(),
+        findings: report
+            .findings
+            .iter()
+            .zip(report.fingerprints())
+            .map(|(finding, fingerprint)| json_finding(finding, fingerprint.to_string()))
+            .collect(),
         summary: JsonSummary {
             error: summary.error,
             warning: summary.warning,
@@ -136,6 +163,21 @@ pub fn render_json(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
                 message: &d.diagnostic.message,
             })
             .collect(),
+        baseline: report.baseline.as_ref().map(|baseline| JsonBaseline {
+            file: &baseline.file,
+            hidden: baseline.hidden,
+            stale: baseline
+                .stale
+                .iter()
+                .map(|entry| JsonBaselineEntry {
+                    fingerprint: entry.fingerprint.as_str(),
+                    rule: &entry.rule,
+                    service: &entry.service,
+                    key: entry.key.as_deref(),
+                    message: &entry.message,
+                })
+                .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
@@ -177,6 +219,7 @@ mod tests {
             "prod",
             "message",
             "locations",
+            "fingerprint",
         ] {
             assert!(finding.get(field).is_some(), "finding lacks {field}");
         }

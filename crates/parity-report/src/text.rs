@@ -96,7 +96,38 @@ pub fn render_text(
         plural(report.prod.services, "service"),
         report.prod.root,
         report.pairs.len()
-    )
+    )?;
+    if let Some(baseline) = &report.baseline {
+        writeln!(
+            out,
+            "baseline {}: {} hidden",
+            baseline.file,
+            plural(baseline.hidden, "known finding")
+        )?;
+        if !baseline.stale.is_empty() {
+            writeln!(
+                out,
+                "baseline {}: {} no longer found (fixed? `parity baseline write` drops them):",
+                baseline.file,
+                if baseline.stale.len() == 1 {
+                    "1 entry".to_owned()
+                } else {
+                    format!("{} entries", baseline.stale.len())
+                }
+            )?;
+            for entry in &baseline.stale {
+                writeln!(
+                    out,
+                    "  {} [{}] {}: {}",
+                    style.paint("2", &entry.fingerprint.to_string()),
+                    entry.rule,
+                    entry.service,
+                    entry.message
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// ` (prod: api-prod, paired by normalized-name)` when the sides use different names.
@@ -150,9 +181,32 @@ mod tests {
     }
 
     #[test]
+    fn baseline_status_is_reported() {
+        let mut report = crate::sample::report();
+        report.baseline = Some(parity_model::BaselineStatus {
+            file: "parity-baseline.json".into(),
+            hidden: 1,
+            stale: vec![parity_model::BaselineEntry {
+                fingerprint: parity_model::Fingerprint::parse("0123456789abcdef").unwrap(),
+                rule: "image-mismatch".into(),
+                service: "cart".into(),
+                key: None,
+                message: "image of cart differs".into(),
+            }],
+        });
+        let text = render(&report, false);
+        assert!(
+            text.ends_with(
+                "baseline parity-baseline.json: 1 known finding hidden\nbaseline parity-baseline.json: 1 entry no longer found (fixed? `parity baseline write` drops them):\n  0123456789abcdef [image-mismatch] cart: image of cart differs\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn empty_report_says_no_drift() {
         let mut report = crate::sample::report();
         report.findings.clear();
-        assert!(render(&report, false).starts_with("no drift found; local 2 services"));
+        assert!(render(&report, false).starts_with("no drift found; local 3 services"));
     }
 }

@@ -21,6 +21,7 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
     ("parity-source", &[]),
     ("parity-compose", &["parity-model", "parity-source"]),
     ("parity-k8s", &["parity-model", "parity-source"]),
+    ("parity-terraform", &["parity-model", "parity-source"]),
     ("parity-engine", &["parity-model", "parity-source"]),
     ("parity-report", &["parity-model"]),
     (
@@ -30,6 +31,7 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             "parity-source",
             "parity-compose",
             "parity-k8s",
+            "parity-terraform",
             "parity-engine",
             "parity-report",
         ],

@@ -1,0 +1,1148 @@
+//! Terraform's built-in functions that configurations use to build containers and their
+//! environment. Each behaves as Terraform documents it (checked against `terraform console` by
+//! the `console_reference` test); an unknown argument makes the result unknown.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use hcl::edit::Span;
+use hcl::edit::expr::Expression;
+use parity_model::Origin;
+
+use crate::eval::{EvalError, EvalResult, Scope, SourceFile, to_bool, to_number};
+use crate::value::{Value, encode_json, encode_yaml, format_number, from_yaml};
+
+/// Largest file `file` and `templatefile` read.
+const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The names of the functions parity evaluates, sorted.
+pub const FUNCTIONS: &[&str] = &[
+    "abs",
+    "base64decode",
+    "base64encode",
+    "can",
+    "ceil",
+    "chomp",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "distinct",
+    "element",
+    "endswith",
+    "file",
+    "flatten",
+    "floor",
+    "format",
+    "formatlist",
+    "index",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "lookup",
+    "lower",
+    "max",
+    "merge",
+    "min",
+    "range",
+    "replace",
+    "reverse",
+    "setunion",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strcontains",
+    "substr",
+    "templatefile",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "try",
+    "upper",
+    "values",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
+];
+
+/// Calls function `name` with argument expressions `args` (`expand_final`: the last argument
+/// is written `list...` and spreads into several arguments).
+pub(crate) fn call(
+    scope: &Scope<'_>,
+    name: &str,
+    args: &[&Expression],
+    expand_final: bool,
+    origin: &Origin,
+) -> EvalResult {
+    // try and can evaluate their arguments themselves: an error is their input.
+    match name {
+        "try" => {
+            let mut last_error = None;
+            for arg in args {
+                match scope.eval(arg) {
+                    Ok(value) => return Ok(value),
+                    Err(error) if error.is_static => return Err(error),
+                    Err(error) => last_error = Some(error),
+                }
+            }
+            return Err(match last_error {
+                Some(error) => EvalError::new(
+                    origin.clone(),
+                    format!(
+                        "no argument of try has a value; the last failed with: {}",
+                        error.message
+                    ),
+                ),
+                None => EvalError::new(origin.clone(), "try needs at least one argument"),
+            });
+        }
+        "can" => {
+            let [arg] = args else {
+                return Err(arity(origin, name, "1"));
+            };
+            return match scope.eval(arg) {
+                Ok(Value::Unknown(unknown)) => Ok(Value::Unknown(unknown)),
+                Ok(_) => Ok(Value::Bool(true)),
+                Err(error) if error.is_static => Err(error),
+                Err(_) => Ok(Value::Bool(false)),
+            };
+        }
+        _ => {}
+    }
+    if !FUNCTIONS.contains(&name) {
+        return Err(EvalError::fatal(
+            origin.clone(),
+            format!("call to unknown function `{name}`"),
+        ));
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        values.push(scope.eval(arg)?);
+    }
+    if expand_final {
+        match values.pop() {
+            Some(Value::List(items)) => values.extend(items),
+            Some(Value::Unknown(unknown)) => return Ok(Value::Unknown(unknown)),
+            Some(other) => {
+                return Err(EvalError::new(
+                    origin.clone(),
+                    format!(
+                        "only a list can be expanded with `...`, not a {}",
+                        other.type_name()
+                    ),
+                ));
+            }
+            None => {}
+        }
+    }
+    // Most functions cannot say anything about an unknown argument; coalesce and the
+    // collection builders keep unknown elements inside their result instead.
+    if !matches!(name, "merge" | "concat" | "tolist" | "toset" | "tomap") {
+        if let Some(Value::Unknown(unknown)) =
+            values.iter().find(|v| matches!(v, Value::Unknown(_)))
+        {
+            return Ok(Value::Unknown(unknown.clone()));
+        }
+    }
+    let arg_origin = |index: usize| {
+        args.get(index)
+            .map(|arg| scope.origin_of(arg.span()))
+            .unwrap_or_else(|| origin.clone())
+    };
+    apply(scope, name, values, origin, &arg_origin)
+        .map_err(|message| EvalError::new(origin.clone(), format!("{name}: {message}")))
+}
+
+fn arity(origin: &Origin, name: &str, expected: &str) -> EvalError {
+    EvalError::new(
+        origin.clone(),
+        format!("{name} takes {expected} argument(s)"),
+    )
+}
+
+type Fallible<T> = Result<T, String>;
+
+fn string_arg(value: &Value, what: &str) -> Fallible<String> {
+    match value {
+        Value::Null => Err(format!("{what} must not be null")),
+        other => other
+            .to_template_string()
+            .ok_or_else(|| format!("{what} must be a string, not {}", other.type_name())),
+    }
+}
+
+fn number_arg(value: &Value, what: &str) -> Fallible<f64> {
+    to_number(value).ok_or_else(|| format!("{what} must be a number, not {}", value.type_name()))
+}
+
+fn list_arg(value: Value, what: &str) -> Fallible<Vec<Value>> {
+    match value {
+        Value::List(items) => Ok(items),
+        other => Err(format!("{what} must be a list, not {}", other.type_name())),
+    }
+}
+
+fn object_arg(value: Value, what: &str) -> Fallible<BTreeMap<String, Value>> {
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(format!(
+            "{what} must be a map or object, not {}",
+            other.type_name()
+        )),
+    }
+}
+
+fn exactly<const N: usize>(values: Vec<Value>) -> Fallible<[Value; N]> {
+    let count = values.len();
+    values
+        .try_into()
+        .map_err(|_| format!("takes {N} argument(s), got {count}"))
+}
+
+fn apply(
+    scope: &Scope<'_>,
+    name: &str,
+    values: Vec<Value>,
+    origin: &Origin,
+    arg_origin: &dyn Fn(usize) -> Origin,
+) -> Fallible<Value> {
+    let text = |value: String| Ok(Value::String(value));
+    match name {
+        "jsonencode" => {
+            let [value] = exactly(values)?;
+            let mut out = String::new();
+            match encode_json(&value, &mut out) {
+                Ok(()) => text(out),
+                Err(what) => Ok(Value::unknown(what)),
+            }
+        }
+        "jsondecode" => {
+            let [value] = exactly(values)?;
+            let source = string_arg(&value, "the argument")?;
+            let json: serde_json::Value =
+                serde_json::from_str(&source).map_err(|error| format!("invalid JSON: {error}"))?;
+            Ok(Value::from_json(&json))
+        }
+        "yamlencode" => {
+            let [value] = exactly(values)?;
+            match encode_yaml(&value) {
+                Ok(out) => text(out),
+                Err(what) => Ok(Value::unknown(what)),
+            }
+        }
+        "yamldecode" => {
+            let [value] = exactly(values)?;
+            let source = string_arg(&value, "the argument")?;
+            let document = parity_source::yaml::parse_document(
+                &source,
+                parity_source::yaml::Limits::default(),
+            )
+            .map_err(|error| format!("invalid YAML: {error}"))?;
+            Ok(from_yaml(&document))
+        }
+        "merge" => {
+            let mut merged = BTreeMap::new();
+            for (position, value) in values.into_iter().enumerate() {
+                match value {
+                    Value::Null => {}
+                    Value::Object(map) => merged.extend(map),
+                    Value::Unknown(unknown) => return Ok(Value::Unknown(unknown)),
+                    other => {
+                        return Err(format!(
+                            "argument {} must be a map or object, not {}",
+                            position + 1,
+                            other.type_name()
+                        ));
+                    }
+                }
+            }
+            Ok(Value::Object(merged))
+        }
+        "lookup" => {
+            let count = values.len();
+            if !(2..=3).contains(&count) {
+                return Err(format!("takes 2 or 3 arguments, got {count}"));
+            }
+            let mut values = values.into_iter();
+            let map = object_arg(values.next().unwrap_or(Value::Null), "the first argument")?;
+            let key = string_arg(&values.next().unwrap_or(Value::Null), "the key")?;
+            match (map.get(&key), values.next()) {
+                (Some(found), _) => Ok(found.clone()),
+                (None, Some(default)) => Ok(default),
+                (None, None) => Err(format!(
+                    "the map has no element for the key {key:?} and no default was given"
+                )),
+            }
+        }
+        "concat" => {
+            let mut out = Vec::new();
+            for (position, value) in values.into_iter().enumerate() {
+                match value {
+                    Value::List(items) => out.extend(items),
+                    Value::Unknown(unknown) => return Ok(Value::Unknown(unknown)),
+                    other => {
+                        return Err(format!(
+                            "argument {} must be a list, not {}",
+                            position + 1,
+                            other.type_name()
+                        ));
+                    }
+                }
+            }
+            Ok(Value::List(out))
+        }
+        "flatten" => {
+            let [value] = exactly(values)?;
+            let mut out = Vec::new();
+            flatten_into(list_arg(value, "the argument")?, &mut out, 0)?;
+            Ok(Value::List(out))
+        }
+        "distinct" => {
+            let [value] = exactly(values)?;
+            let mut out: Vec<Value> = Vec::new();
+            for item in list_arg(value, "the argument")? {
+                if !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+            Ok(Value::List(out))
+        }
+        "format" => {
+            let mut values = values.into_iter();
+            let spec = string_arg(
+                &values.next().ok_or("takes at least 1 argument")?,
+                "the format",
+            )?;
+            let rest: Vec<Value> = values.collect();
+            format_values(&spec, &rest).map(Value::String)
+        }
+        "formatlist" => {
+            let mut values = values.into_iter();
+            let spec = string_arg(
+                &values.next().ok_or("takes at least 1 argument")?,
+                "the format",
+            )?;
+            let rest: Vec<Value> = values.collect();
+            let mut length: Option<usize> = None;
+            for value in &rest {
+                if let Value::List(items) = value {
+                    match length {
+                        Some(known) if known != items.len() => {
+                            return Err(format!(
+                                "all list arguments must have the same length ({known} and {})",
+                                items.len()
+                            ));
+                        }
+                        _ => length = Some(items.len()),
+                    }
+                }
+            }
+            let Some(length) = length else {
+                return Err("at least one argument after the format must be a list".to_owned());
+            };
+            let mut out = Vec::with_capacity(length);
+            for index in 0..length {
+                let row: Vec<Value> = rest
+                    .iter()
+                    .map(|value| match value {
+                        Value::List(items) => items.get(index).cloned().unwrap_or(Value::Null),
+                        other => other.clone(),
+                    })
+                    .collect();
+                out.push(Value::String(format_values(&spec, &row)?));
+            }
+            Ok(Value::List(out))
+        }
+        "join" => {
+            let mut values = values.into_iter();
+            let separator = string_arg(
+                &values.next().ok_or("takes at least 2 arguments")?,
+                "the separator",
+            )?;
+            let mut parts = Vec::new();
+            let mut lists = 0;
+            for value in values {
+                lists += 1;
+                for item in list_arg(value, "each list")? {
+                    parts.push(string_arg(&item, "each element")?);
+                }
+            }
+            if lists == 0 {
+                return Err("takes at least 2 arguments".to_owned());
+            }
+            text(parts.join(&separator))
+        }
+        "split" => {
+            let [separator, value] = exactly(values)?;
+            let separator = string_arg(&separator, "the separator")?;
+            let value = string_arg(&value, "the string")?;
+            if value.is_empty() {
+                return Ok(Value::List(vec![Value::String(String::new())]));
+            }
+            Ok(Value::List(if separator.is_empty() {
+                value
+                    .chars()
+                    .map(|c| Value::String(c.to_string()))
+                    .collect()
+            } else {
+                value
+                    .split(separator.as_str())
+                    .map(|part| Value::String(part.to_owned()))
+                    .collect()
+            }))
+        }
+        "replace" => {
+            let [value, search, replacement] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let search = string_arg(&search, "the substring")?;
+            let replacement = string_arg(&replacement, "the replacement")?;
+            if search.len() > 1 && search.starts_with('/') && search.ends_with('/') {
+                let pattern = search.get(1..search.len() - 1).unwrap_or_default();
+                let regex = regex::Regex::new(pattern)
+                    .map_err(|error| format!("invalid regular expression: {error}"))?;
+                // Terraform (Go) writes `$1` for a group; Rust's regex crate reads `$1x` as a
+                // group named `1x`, so braces make the group number explicit.
+                let replacement = go_replacement(&replacement);
+                return text(regex.replace_all(&value, replacement.as_str()).into_owned());
+            }
+            if search.is_empty() {
+                return text(value);
+            }
+            text(value.replace(&search, &replacement))
+        }
+        "lower" => string_fn(values, |s| s.to_lowercase()),
+        "upper" => string_fn(values, |s| s.to_uppercase()),
+        "title" => string_fn(values, |s| {
+            let mut out = String::with_capacity(s.len());
+            let mut at_word_start = true;
+            for c in s.chars() {
+                if at_word_start && c.is_alphabetic() {
+                    out.extend(c.to_uppercase());
+                } else {
+                    out.push(c);
+                }
+                at_word_start = !c.is_alphanumeric();
+            }
+            out
+        }),
+        "trimspace" => string_fn(values, |s| s.trim().to_owned()),
+        "chomp" => string_fn(values, |s| s.trim_end_matches(['\n', '\r']).to_owned()),
+        "trimprefix" => {
+            let [value, prefix] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let prefix = string_arg(&prefix, "the prefix")?;
+            text(
+                value
+                    .strip_prefix(prefix.as_str())
+                    .unwrap_or(&value)
+                    .to_owned(),
+            )
+        }
+        "trimsuffix" => {
+            let [value, suffix] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let suffix = string_arg(&suffix, "the suffix")?;
+            text(
+                value
+                    .strip_suffix(suffix.as_str())
+                    .unwrap_or(&value)
+                    .to_owned(),
+            )
+        }
+        "trim" => {
+            let [value, cutset] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let cutset: Vec<char> = string_arg(&cutset, "the characters")?.chars().collect();
+            text(value.trim_matches(|c| cutset.contains(&c)).to_owned())
+        }
+        "substr" => {
+            let [value, offset, length] = exactly(values)?;
+            let chars: Vec<char> = string_arg(&value, "the string")?.chars().collect();
+            let total = chars.len() as i64;
+            let mut offset = number_arg(&offset, "the offset")? as i64;
+            let length = number_arg(&length, "the length")? as i64;
+            if offset < 0 {
+                offset += total;
+            }
+            if offset < 0 || offset > total {
+                return Err("offset is out of range".to_owned());
+            }
+            let end = if length < 0 {
+                total
+            } else {
+                (offset + length).min(total)
+            };
+            text(
+                chars
+                    .get(offset as usize..end.max(offset) as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .collect(),
+            )
+        }
+        "startswith" | "endswith" | "strcontains" => {
+            let [value, part] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let part = string_arg(&part, "the second argument")?;
+            Ok(Value::Bool(match name {
+                "startswith" => value.starts_with(&part),
+                "endswith" => value.ends_with(&part),
+                _ => value.contains(&part),
+            }))
+        }
+        "contains" => {
+            let [list, item] = exactly(values)?;
+            let list = list_arg(list, "the first argument")?;
+            Ok(Value::Bool(list.contains(&item)))
+        }
+        "index" => {
+            let [list, item] = exactly(values)?;
+            let list = list_arg(list, "the first argument")?;
+            list.iter()
+                .position(|candidate| *candidate == item)
+                .map(|position| Value::Number(position as f64))
+                .ok_or_else(|| "the item is not in the list".to_owned())
+        }
+        "length" => {
+            let [value] = exactly(values)?;
+            Ok(Value::Number(match &value {
+                Value::String(text) => text.chars().count() as f64,
+                Value::List(items) => items.len() as f64,
+                Value::Object(map) => map.len() as f64,
+                other => return Err(format!("cannot take the length of a {}", other.type_name())),
+            }))
+        }
+        "keys" => {
+            let [value] = exactly(values)?;
+            let map = object_arg(value, "the argument")?;
+            Ok(Value::List(map.into_keys().map(Value::String).collect()))
+        }
+        "values" => {
+            let [value] = exactly(values)?;
+            let map = object_arg(value, "the argument")?;
+            Ok(Value::List(map.into_values().collect()))
+        }
+        "zipmap" => {
+            let [keys, values] = exactly(values)?;
+            let keys = list_arg(keys, "the keys")?;
+            let values = list_arg(values, "the values")?;
+            if keys.len() != values.len() {
+                return Err(format!(
+                    "the lists of keys and values must have the same length ({} and {})",
+                    keys.len(),
+                    values.len()
+                ));
+            }
+            let mut map = BTreeMap::new();
+            for (key, value) in keys.iter().zip(values) {
+                map.insert(string_arg(key, "each key")?, value);
+            }
+            Ok(Value::Object(map))
+        }
+        "element" => {
+            let [list, index] = exactly(values)?;
+            let list = list_arg(list, "the first argument")?;
+            if list.is_empty() {
+                return Err("cannot use element on an empty list".to_owned());
+            }
+            let index = number_arg(&index, "the index")?;
+            if index < 0.0 {
+                return Err("the index must not be negative".to_owned());
+            }
+            let position = (index as usize) % list.len();
+            list.into_iter()
+                .nth(position)
+                .ok_or_else(|| "index out of range".to_owned())
+        }
+        "slice" => {
+            let [list, start, end] = exactly(values)?;
+            let list = list_arg(list, "the first argument")?;
+            let start = number_arg(&start, "the start index")? as usize;
+            let end = number_arg(&end, "the end index")? as usize;
+            if start > end || end > list.len() {
+                return Err(format!(
+                    "indexes {start}..{end} are out of range for a list of {}",
+                    list.len()
+                ));
+            }
+            Ok(Value::List(
+                list.get(start..end).unwrap_or_default().to_vec(),
+            ))
+        }
+        "reverse" => {
+            let [list] = exactly(values)?;
+            let mut list = list_arg(list, "the argument")?;
+            list.reverse();
+            Ok(Value::List(list))
+        }
+        "sort" => {
+            let [list] = exactly(values)?;
+            let mut strings = Vec::new();
+            for item in list_arg(list, "the argument")? {
+                strings.push(string_arg(&item, "each element")?);
+            }
+            strings.sort();
+            Ok(Value::List(
+                strings.into_iter().map(Value::String).collect(),
+            ))
+        }
+        "range" => {
+            let numbers = values
+                .iter()
+                .map(|value| number_arg(value, "each argument"))
+                .collect::<Fallible<Vec<f64>>>()?;
+            let (start, limit, step) = match numbers.as_slice() {
+                [limit] => (0.0, *limit, 1.0),
+                [start, limit] => (*start, *limit, if start <= limit { 1.0 } else { -1.0 }),
+                [start, limit, step] => (*start, *limit, *step),
+                _ => return Err("takes 1 to 3 arguments".to_owned()),
+            };
+            if step == 0.0 {
+                return Err("the step must not be zero".to_owned());
+            }
+            let mut out = Vec::new();
+            let mut current = start;
+            while (step > 0.0 && current < limit) || (step < 0.0 && current > limit) {
+                if out.len() >= 1024 {
+                    return Err("more than 1024 elements".to_owned());
+                }
+                out.push(Value::Number(current));
+                current += step;
+            }
+            Ok(Value::List(out))
+        }
+        "coalesce" => {
+            for value in &values {
+                match value {
+                    Value::Null => {}
+                    Value::String(text) if text.is_empty() => {}
+                    other => return Ok(other.clone()),
+                }
+            }
+            Err("no non-null, non-empty argument".to_owned())
+        }
+        "coalescelist" => {
+            for value in values {
+                match value {
+                    Value::List(items) if items.is_empty() => {}
+                    Value::List(items) => return Ok(Value::List(items)),
+                    Value::Null => {}
+                    other => {
+                        return Err(format!(
+                            "each argument must be a list, not {}",
+                            other.type_name()
+                        ));
+                    }
+                }
+            }
+            Err("no non-empty list argument".to_owned())
+        }
+        "compact" => {
+            let [list] = exactly(values)?;
+            let mut out = Vec::new();
+            for item in list_arg(list, "the argument")? {
+                match item {
+                    Value::Null => {}
+                    Value::String(text) if text.is_empty() => {}
+                    other => out.push(Value::String(string_arg(&other, "each element")?)),
+                }
+            }
+            Ok(Value::List(out))
+        }
+        "setunion" => {
+            let mut out: Vec<Value> = Vec::new();
+            for value in values {
+                for item in list_arg(value, "each argument")? {
+                    if !out.contains(&item) {
+                        out.push(item);
+                    }
+                }
+            }
+            Ok(Value::List(sort_set(out)))
+        }
+        "tostring" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::Null => Ok(Value::Null),
+                other => other
+                    .to_template_string()
+                    .map(Value::String)
+                    .ok_or_else(|| format!("cannot convert a {} to a string", other.type_name())),
+            }
+        }
+        "tonumber" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::Null => Ok(Value::Null),
+                other => to_number(&other)
+                    .map(Value::Number)
+                    .ok_or_else(|| format!("cannot convert {} to a number", describe(&other))),
+            }
+        }
+        "tobool" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::Null => Ok(Value::Null),
+                other => to_bool(&other)
+                    .map(Value::Bool)
+                    .ok_or_else(|| format!("cannot convert {} to a bool", describe(&other))),
+            }
+        }
+        "tolist" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::List(items) => Ok(Value::List(items)),
+                Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
+                other => Err(format!("cannot convert a {} to a list", other.type_name())),
+            }
+        }
+        "toset" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::List(items) => {
+                    let mut out: Vec<Value> = Vec::new();
+                    for item in items {
+                        if !out.contains(&item) {
+                            out.push(item);
+                        }
+                    }
+                    Ok(Value::List(sort_set(out)))
+                }
+                Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
+                other => Err(format!("cannot convert a {} to a set", other.type_name())),
+            }
+        }
+        "tomap" => {
+            let [value] = exactly(values)?;
+            match value {
+                Value::Object(map) => Ok(Value::Object(map)),
+                Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
+                other => Err(format!("cannot convert a {} to a map", other.type_name())),
+            }
+        }
+        "base64encode" => {
+            let [value] = exactly(values)?;
+            text(base64_encode(
+                string_arg(&value, "the argument")?.as_bytes(),
+            ))
+        }
+        "base64decode" => {
+            let [value] = exactly(values)?;
+            let bytes = base64_decode(&string_arg(&value, "the argument")?)
+                .ok_or("the argument is not valid base64")?;
+            String::from_utf8(bytes)
+                .map(Value::String)
+                .map_err(|_| "the decoded bytes are not valid UTF-8".to_owned())
+        }
+        "abs" => number_fn(values, f64::abs),
+        "ceil" => number_fn(values, f64::ceil),
+        "floor" => number_fn(values, f64::floor),
+        "max" | "min" => {
+            let numbers = values
+                .iter()
+                .map(|value| number_arg(value, "each argument"))
+                .collect::<Fallible<Vec<f64>>>()?;
+            let picked = if name == "max" {
+                numbers.into_iter().reduce(f64::max)
+            } else {
+                numbers.into_iter().reduce(f64::min)
+            };
+            picked
+                .map(Value::Number)
+                .ok_or_else(|| "takes at least 1 argument".to_owned())
+        }
+        "file" => {
+            let [path] = exactly(values)?;
+            let path = string_arg(&path, "the path")?;
+            let (_, contents) = read_module_file(scope, &path)?;
+            text(contents)
+        }
+        "templatefile" => {
+            let [path, vars] = exactly(values)?;
+            let path = string_arg(&path, "the path")?;
+            let vars = object_arg(vars, "the variables")?;
+            let (resolved, contents) = read_module_file(scope, &path)?;
+            let template = hcl::edit::parser::parse_template(&contents).map_err(|error| {
+                format!(
+                    "{}:{}:{}: template does not parse: {}",
+                    resolved.display(),
+                    error.location().line(),
+                    error.location().column(),
+                    error.message()
+                )
+            })?;
+            let file = SourceFile::new(Arc::from(resolved.display().to_string()), &contents);
+            let mut inner = Scope::new(scope.context, &file);
+            inner.bindings = vars.into_iter().collect();
+            let expression = Expression::from(hcl::edit::template::StringTemplate::from(
+                template.iter().cloned().collect::<Vec<_>>(),
+            ));
+            inner
+                .eval(&expression)
+                .map(|value| match value {
+                    Value::Number(_) | Value::Bool(_) => {
+                        Value::String(value.to_template_string().unwrap_or_default())
+                    }
+                    other => other,
+                })
+                .map_err(|error| format!("{}: {}", error.origin, error.message))
+        }
+        other => {
+            let _ = (origin, arg_origin);
+            Err(format!("function `{other}` is not implemented"))
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("{text:?}"),
+        other => format!("a {}", other.type_name()),
+    }
+}
+
+fn string_fn(values: Vec<Value>, f: impl Fn(&str) -> String) -> Fallible<Value> {
+    let [value] = exactly(values)?;
+    Ok(Value::String(f(&string_arg(&value, "the argument")?)))
+}
+
+fn number_fn(values: Vec<Value>, f: impl Fn(f64) -> f64) -> Fallible<Value> {
+    let [value] = exactly(values)?;
+    Ok(Value::Number(f(number_arg(&value, "the argument")?)))
+}
+
+/// Terraform's sets of strings iterate in lexical order; other element types keep their order.
+fn sort_set(mut items: Vec<Value>) -> Vec<Value> {
+    if items.iter().all(|item| matches!(item, Value::String(_))) {
+        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    } else if items.iter().all(|item| matches!(item, Value::Number(_))) {
+        items.sort_by(|a, b| {
+            to_number(a)
+                .partial_cmp(&to_number(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+    items
+}
+
+fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>, depth: usize) -> Fallible<()> {
+    if depth > 64 {
+        return Err("lists nested too deeply".to_owned());
+    }
+    for item in items {
+        match item {
+            Value::List(nested) => flatten_into(nested, out, depth + 1)?,
+            other => out.push(other),
+        }
+    }
+    Ok(())
+}
+
+/// Turns Go's `$1`/`${1}` replacement syntax into the Rust regex crate's `${1}`.
+fn go_replacement(replacement: &str) -> String {
+    let mut out = String::with_capacity(replacement.len());
+    let mut chars = replacement.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$'
+            && chars
+                .peek()
+                .is_some_and(|next| next.is_ascii_alphanumeric() || *next == '_')
+        {
+            let mut name = String::new();
+            while let Some(next) = chars.peek().copied() {
+                if next.is_ascii_alphanumeric() || next == '_' {
+                    name.push(next);
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            out.push_str("${");
+            out.push_str(&name);
+            out.push('}');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Terraform's `format` verbs: `%s`, `%d`, `%f` (with precision), `%q`, `%v`, `%t`, `%%`,
+/// with width, `-` and `0` flags.
+fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
+    let mut out = String::new();
+    let mut chars = spec.chars().peekable();
+    let mut next_arg = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut left = false;
+        let mut zero = false;
+        while let Some(flag) = chars.peek().copied() {
+            match flag {
+                '-' => left = true,
+                '0' => zero = true,
+                '+' | ' ' | '#' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        let mut width = String::new();
+        while let Some(digit) = chars.peek().copied().filter(char::is_ascii_digit) {
+            width.push(digit);
+            chars.next();
+        }
+        let mut precision: Option<usize> = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut digits = String::new();
+            while let Some(digit) = chars.peek().copied().filter(char::is_ascii_digit) {
+                digits.push(digit);
+                chars.next();
+            }
+            precision = Some(digits.parse().unwrap_or(0));
+        }
+        let verb = chars.next().ok_or("format ends in the middle of a verb")?;
+        let arg = args
+            .get(next_arg)
+            .ok_or_else(|| format!("not enough arguments for the format {spec:?}"))?;
+        next_arg += 1;
+        let formatted = match verb {
+            's' => match arg {
+                Value::List(_) | Value::Object(_) => {
+                    let mut json = String::new();
+                    encode_json(arg, &mut json).map_err(|what| format!("{what} is unknown"))?;
+                    json
+                }
+                Value::Null => return Err("cannot format null with %s".to_owned()),
+                other => other.to_template_string().unwrap_or_default(),
+            },
+            'v' => match arg {
+                Value::List(_) | Value::Object(_) => {
+                    let mut json = String::new();
+                    encode_json(arg, &mut json).map_err(|what| format!("{what} is unknown"))?;
+                    json
+                }
+                Value::Null => "null".to_owned(),
+                other => other.to_template_string().unwrap_or_default(),
+            },
+            'q' => {
+                let mut json = String::new();
+                encode_json(
+                    &Value::String(string_arg(arg, "the %q argument")?),
+                    &mut json,
+                )
+                .map_err(|what| format!("{what} is unknown"))?;
+                json
+            }
+            'd' => {
+                let number = number_arg(arg, "the %d argument")?;
+                if number.fract() != 0.0 {
+                    return Err(format!(
+                        "%d needs a whole number, not {}",
+                        format_number(number)
+                    ));
+                }
+                format_number(number)
+            }
+            'f' => format!(
+                "{:.*}",
+                precision.unwrap_or(6),
+                number_arg(arg, "the %f argument")?
+            ),
+            'e' => format!("{:e}", number_arg(arg, "the %e argument")?),
+            't' => to_bool(arg)
+                .ok_or_else(|| format!("%t needs a bool, not {}", arg.type_name()))?
+                .to_string(),
+            'x' => format!("{:x}", number_arg(arg, "the %x argument")? as i64),
+            'X' => format!("{:X}", number_arg(arg, "the %X argument")? as i64),
+            'o' => format!("{:o}", number_arg(arg, "the %o argument")? as i64),
+            'b' => format!("{:b}", number_arg(arg, "the %b argument")? as i64),
+            other => return Err(format!("unsupported format verb %{other}")),
+        };
+        let formatted = if verb == 's' || verb == 'q' || verb == 'v' {
+            match precision {
+                Some(limit) => formatted.chars().take(limit).collect(),
+                None => formatted,
+            }
+        } else {
+            formatted
+        };
+        let width: usize = width.parse().unwrap_or(0);
+        let length = formatted.chars().count();
+        if length >= width {
+            out.push_str(&formatted);
+        } else if left {
+            out.push_str(&formatted);
+            out.push_str(&" ".repeat(width - length));
+        } else if zero && matches!(verb, 'd' | 'f') {
+            let (sign, digits) = match formatted.strip_prefix('-') {
+                Some(rest) => ("-", rest),
+                None => ("", formatted.as_str()),
+            };
+            out.push_str(sign);
+            out.push_str(&"0".repeat(width - length));
+            out.push_str(digits);
+        } else {
+            out.push_str(&" ".repeat(width - length));
+            out.push_str(&formatted);
+        }
+    }
+    if next_arg < args.len() {
+        return Err(format!(
+            "too many arguments for the format {spec:?}: {} used, {} given",
+            next_arg,
+            args.len()
+        ));
+    }
+    Ok(out)
+}
+
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for position in 0..4 {
+            if position <= chunk.len() {
+                let index = ((n >> (18 - 6 * position)) & 0x3f) as usize;
+                out.push(char::from(
+                    BASE64_ALPHABET.get(index).copied().unwrap_or(b'A'),
+                ));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for byte in text.bytes() {
+        let value = BASE64_ALPHABET.iter().position(|c| *c == byte)? as u32;
+        buffer = (buffer << 6) | value;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((buffer >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Reads a file for `file`/`templatefile`. Relative paths are resolved against the root module
+/// (Terraform resolves them against the working directory, which is the root module's folder);
+/// the resolved file must stay inside the root module's tree, so a configuration cannot make
+/// parity read `/etc/passwd` or `../../secrets`.
+fn read_module_file(scope: &Scope<'_>, path: &str) -> Fallible<(PathBuf, String)> {
+    let root = scope.context.root_dir();
+    let joined = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        root.join(path)
+    };
+    let lexical = normalize_lexically(&joined);
+    let root_lexical = normalize_lexically(root);
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root_lexical.clone());
+    let canonical = lexical
+        .canonicalize()
+        .map_err(|error| format!("cannot read {path:?}: {error}"))?;
+    if !canonical.starts_with(&canonical_root) {
+        return Err(format!(
+            "{path:?} is outside the module tree; parity only reads files inside {}",
+            root.display()
+        ));
+    }
+    let metadata =
+        std::fs::metadata(&canonical).map_err(|error| format!("cannot read {path:?}: {error}"))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(format!("{path:?} is larger than {MAX_FILE_BYTES} bytes"));
+    }
+    let contents = std::fs::read_to_string(&canonical)
+        .map_err(|error| format!("cannot read {path:?}: {error}"))?;
+    let shown = lexical
+        .strip_prefix(&root_lexical)
+        .map(Path::to_path_buf)
+        .unwrap_or(lexical);
+    Ok((root.join(shown), contents))
+}
+
+fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(base64_encode(b"Hello World"), "SGVsbG8gV29ybGQ=");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+        assert_eq!(base64_decode("SGVsbG8gV29ybGQ=").unwrap(), b"Hello World");
+        assert_eq!(base64_decode("not*base64"), None);
+    }
+
+    #[test]
+    fn format_verbs() {
+        let args = [Value::String("api".into()), Value::Number(8.0)];
+        assert_eq!(format_values("%s:%03d", &args).unwrap(), "api:008");
+        assert_eq!(format_values("%-5s|", &args[..1]).unwrap(), "api  |");
+        assert_eq!(
+            format_values("%.2f", &[Value::Number(3.14159)]).unwrap(),
+            "3.14"
+        );
+        assert_eq!(format_values("%q", &args[..1]).unwrap(), "\"api\"");
+        assert_eq!(format_values("100%%", &[]).unwrap(), "100%");
+        assert!(format_values("%s %s", &args[..1]).is_err());
+    }
+
+    #[test]
+    fn go_replacement_groups_are_braced() {
+        assert_eq!(go_replacement("$1-x"), "${1}-x");
+        assert_eq!(go_replacement("a$$b"), "a$$b");
+    }
+}

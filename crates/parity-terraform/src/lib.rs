@@ -1,0 +1,180 @@
+//! Terraform → parity's resource graph.
+//!
+//! A root module is read the way `terraform plan` sees it, without providers and without
+//! network: `.tf` and `.tf.json` files, variables with Terraform's precedence (defaults,
+//! `terraform.tfvars`, `terraform.tfvars.json`, `*.auto.tfvars(.json)` in lexical order, then
+//! `--var-file` files and `--var` values), locals evaluated in dependency order, local modules
+//! followed recursively, `count` and `for_each` expanded into instances, and a library of
+//! Terraform's built-in functions ([`FUNCTIONS`]). What Terraform only knows after apply (an ECR
+//! repository URL, a database address) stays a typed unknown ([`Value::Unknown`]).
+//!
+//! `terraform show -json` output (a plan or a state) is read too: it is what is really deployed.
+//!
+//! Workloads (`kubernetes_deployment`, `aws_ecs_task_definition` + `aws_ecs_service`, Cloud
+//! Run, Container Apps, `docker_container`, `aws_lambda_function`) become services; managed
+//! databases and caches become backing services with engine and version.
+
+mod eval;
+mod functions;
+mod json_syntax;
+mod mapping;
+mod module;
+mod show_json;
+mod types;
+mod value;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use parity_model::{Diagnostic, Environment, Origin};
+
+pub use functions::FUNCTIONS;
+pub use mapping::UNKNOWN_REGISTRY;
+pub use value::{Unknown, Value};
+
+use crate::module::{ConstContext, ModuleInstance, VariableInput};
+
+/// How to read a Terraform root module.
+#[derive(Debug, Clone)]
+pub struct TerraformOptions {
+    /// `-var-file` files, applied in order after the auto-loaded ones.
+    pub var_files: Vec<PathBuf>,
+    /// `-var NAME=VALUE` values, applied last, in order.
+    pub vars: Vec<(String, String)>,
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+}
+
+impl Default for TerraformOptions {
+    fn default() -> Self {
+        Self {
+            var_files: Vec::new(),
+            vars: Vec::new(),
+            max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// Whether `dir` holds a Terraform module (a `.tf` or `.tf.json` file).
+pub fn is_module_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|entry| module::is_config_file(&entry.path()) && entry.path().is_file())
+    })
+}
+
+/// Loads the root module in `dir` into `env`: files read, services, backing services and
+/// diagnostics (syntax errors with file, line and column; undeclared variables and unknown
+/// functions at their location; remote modules as notes).
+pub fn load_module(dir: &Path, options: &TerraformOptions, env: &mut Environment) {
+    let mut diagnostics = Vec::new();
+    let source = module::read_module(
+        dir,
+        dir,
+        options.max_file_bytes,
+        &mut env.files,
+        &mut diagnostics,
+        0,
+    );
+    let mut inputs: Vec<(String, VariableInput)> = Vec::new();
+    for file in auto_var_files(dir)
+        .into_iter()
+        .chain(options.var_files.iter().cloned())
+    {
+        env.files.push(file.display().to_string());
+        inputs.extend(module::read_tfvars(
+            &file,
+            dir,
+            options.max_file_bytes,
+            &mut diagnostics,
+        ));
+    }
+    let command_line: Arc<str> = Arc::from("--var");
+    for (name, value) in &options.vars {
+        inputs.push((
+            name.clone(),
+            VariableInput::Text(value.clone(), Origin::file(command_line.clone())),
+        ));
+    }
+    let shared = Rc::new(RefCell::new(diagnostics));
+    let mut resources = Vec::new();
+    {
+        let root = ModuleInstance::new(&source, dir, String::new(), &inputs, shared.clone(), false);
+        root.resources(&mut resources);
+    }
+    env.diagnostics.extend(shared.take());
+    mapping::map_resources(&resources, env);
+}
+
+/// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and `*.auto.tfvars.json`
+/// in lexical order: the files Terraform loads by itself, lowest precedence first.
+fn auto_var_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for name in ["terraform.tfvars", "terraform.tfvars.json"] {
+        let path = dir.join(name);
+        if path.is_file() {
+            out.push(path);
+        }
+    }
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.path())
+                .filter(|path| {
+                    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    (name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json"))
+                        && path.is_file()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    auto.sort();
+    out.extend(auto);
+    out
+}
+
+/// Whether a JSON text is `terraform show -json` output (a plan or a state).
+pub fn looks_like_show_json(text: &str) -> bool {
+    show_json::looks_like(text)
+}
+
+/// Loads `terraform show -json` output (plan or state) into `env`.
+pub fn load_show_json(display: &str, text: &str, env: &mut Environment) {
+    env.files.push(display.to_owned());
+    show_json::load(Arc::from(display), text, env);
+}
+
+/// Evaluates one expression with no variables, as `terraform console` does in an empty module
+/// whose folder is `dir` (for `file` and `templatefile`). Errors are `line:column: message`.
+pub fn evaluate_expression(text: &str, dir: &Path) -> Result<Value, String> {
+    let expression = hcl::edit::parser::parse_expr(text).map_err(|error| {
+        format!(
+            "{}:{}: {}",
+            error.location().line(),
+            error.location().column(),
+            error.message()
+        )
+    })?;
+    let context = ConstContext { root_dir: dir };
+    let file = eval::SourceFile::new(Arc::from("<expression>"), text);
+    eval::Scope::new(&context, &file)
+        .eval(&expression)
+        .map_err(|error| {
+            format!(
+                "{}:{}: {}",
+                error.origin.line, error.origin.column, error.message
+            )
+        })
+}
+
+/// A diagnostic for a whole root that holds nothing Terraform can read.
+pub fn empty_module_diagnostic(dir: &Path) -> Diagnostic {
+    Diagnostic::error(
+        Origin::file(Arc::from(dir.display().to_string())),
+        "no .tf or .tf.json file found",
+    )
+}

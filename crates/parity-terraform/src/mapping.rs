@@ -1,0 +1,828 @@
+//! Evaluated Terraform resources → parity's model: workloads become [`Service`]s, managed
+//! databases, caches and brokers become [`BackingService`]s, Kubernetes config maps and secrets
+//! become [`ConfigSource`]s, `kubernetes_service` becomes a [`Resource`] with its selector.
+
+use std::collections::BTreeMap;
+
+use parity_model::{
+    BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
+    EnvValue, EnvVar, Environment, ImageRef, Node, Origin, Port, Protocol, Resource, SensitiveText,
+    Service, ServiceKind, parse_image_ref,
+};
+
+use crate::module::{Evaluated, ResourceInstance};
+use crate::value::Value;
+
+/// The label a registry image reference gets when its repository is only known after apply.
+pub const UNKNOWN_REGISTRY: &str = "(known after apply)";
+
+/// Nested blocks of a type, and object attributes of that name (the `.tf.json` form and
+/// attributes such as `env = [{...}]`), as evaluated bodies.
+fn children(body: &Evaluated, name: &str) -> Vec<Evaluated> {
+    let mut out: Vec<Evaluated> = body.blocks(name).cloned().collect();
+    if let Some((value, origin)) = body.attribute(name) {
+        match value {
+            Value::Object(_) => out.push(from_value(value, origin)),
+            Value::List(items) => {
+                out.extend(
+                    items
+                        .iter()
+                        .filter(|item| matches!(item, Value::Object(_)))
+                        .map(|item| from_value(item, origin)),
+                );
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn child(body: &Evaluated, name: &str) -> Option<Evaluated> {
+    children(body, name).into_iter().next()
+}
+
+fn from_value(value: &Value, origin: &Origin) -> Evaluated {
+    let attributes = match value {
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, item)| (key.clone(), (item.clone(), origin.clone())))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    Evaluated {
+        attributes,
+        blocks: Vec::new(),
+        origin: origin.clone(),
+    }
+}
+
+/// Path through nested blocks (`["spec", "template", "spec"]`).
+fn path(body: &Evaluated, steps: &[&str]) -> Option<Evaluated> {
+    let mut current = body.clone();
+    for step in steps {
+        current = child(&current, step)?;
+    }
+    Some(current)
+}
+
+fn string_map(body: &Evaluated, name: &str) -> BTreeMap<String, String> {
+    match body.attribute(name) {
+        Some((Value::Object(map), _)) => map
+            .iter()
+            .filter_map(|(key, value)| Some((key.clone(), value.to_template_string()?)))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// An image reference from an evaluated value. A reference whose repository is known only after
+/// apply (`"${aws_ecr_repository.api.repository_url}:1.4.0"`) keeps its tag, so a rule can
+/// still compare the version.
+pub(crate) fn image_ref(value: &Value) -> Option<ImageRef> {
+    match value {
+        Value::String(text) => parse_image_ref(text).ok(),
+        Value::Unknown(unknown) => {
+            let text = unknown
+                .text
+                .clone()
+                .unwrap_or_else(|| format!("${{{}}}", unknown.what));
+            let after_placeholder = text.rsplit('}').next().unwrap_or_default();
+            let (rest, digest) = match after_placeholder.split_once('@') {
+                Some((rest, digest)) => (rest, Some(digest.to_owned())),
+                None => (after_placeholder, None),
+            };
+            let tag = rest
+                .rsplit_once(':')
+                .map(|(_, tag)| tag.to_owned())
+                .filter(|tag| !tag.is_empty() && !tag.contains('/'));
+            Some(ImageRef {
+                raw: text,
+                registry: UNKNOWN_REGISTRY.to_owned(),
+                repository: unknown.what.clone(),
+                tag,
+                digest,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn env_literal(name: &str, value: &Value) -> EnvValue {
+    match value {
+        Value::Unknown(unknown) => EnvValue::Unknown(unknown.what.clone()),
+        other => EnvValue::Literal(SensitiveText::for_key(
+            name,
+            other.to_template_string().unwrap_or_default(),
+        )),
+    }
+}
+
+fn port(container_port: f64, protocol: Option<&str>, origin: &Origin) -> Option<Port> {
+    let container = u16::try_from(container_port as i64).ok()?;
+    Some(Port {
+        container,
+        published: None,
+        host_ip: None,
+        protocol: protocol.and_then(Protocol::parse).unwrap_or(Protocol::Tcp),
+        name: None,
+        origin: origin.clone(),
+    })
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => Some(*n),
+        Value::String(text) => text.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Maps every evaluated resource instance into `env`.
+pub(crate) fn map_resources(resources: &[ResourceInstance], env: &mut Environment) {
+    let mut services: Vec<Service> = Vec::new();
+    let mut sources: Vec<ConfigSource> = Vec::new();
+    for resource in resources {
+        let body = &resource.body;
+        let kind = || ServiceKind::Other(resource.resource_type.clone());
+        match resource.resource_type.as_str() {
+            "kubernetes_deployment"
+            | "kubernetes_deployment_v1"
+            | "kubernetes_stateful_set"
+            | "kubernetes_stateful_set_v1"
+            | "kubernetes_daemon_set"
+            | "kubernetes_daemon_set_v1"
+            | "kubernetes_daemonset" => {
+                services.push(kubernetes_workload(resource, &["spec", "template"], kind()));
+            }
+            "kubernetes_cron_job" | "kubernetes_cron_job_v1" => {
+                services.push(kubernetes_workload(
+                    resource,
+                    &["spec", "job_template", "spec", "template"],
+                    kind(),
+                ));
+            }
+            "kubernetes_config_map"
+            | "kubernetes_config_map_v1"
+            | "kubernetes_secret"
+            | "kubernetes_secret_v1" => {
+                let is_secret = resource.resource_type.starts_with("kubernetes_secret");
+                let metadata = child(body, "metadata");
+                let name = metadata
+                    .as_ref()
+                    .and_then(|m| m.string("name"))
+                    .unwrap_or_else(|| resource.name.clone());
+                let mut entries = BTreeMap::new();
+                for attribute in ["data", "binary_data"] {
+                    if let Some((Value::Object(map), origin)) = body.attribute(attribute) {
+                        for (key, value) in map {
+                            let text = value.to_template_string().unwrap_or_default();
+                            let text = if is_secret {
+                                SensitiveText::secret(text)
+                            } else {
+                                SensitiveText::for_key(key, text)
+                            };
+                            entries.insert(key.clone(), (text, origin.clone()));
+                        }
+                    }
+                }
+                sources.push(ConfigSource {
+                    kind: if is_secret {
+                        ConfigSourceKind::Secret
+                    } else {
+                        ConfigSourceKind::ConfigMap
+                    },
+                    name,
+                    namespace: metadata.as_ref().and_then(|m| m.string("namespace")),
+                    entries,
+                    origin: body.origin.clone(),
+                });
+            }
+            "kubernetes_service" | "kubernetes_service_v1" => {
+                let metadata = child(body, "metadata");
+                let spec = child(body, "spec");
+                let ports = spec
+                    .as_ref()
+                    .map(|spec| {
+                        children(spec, "port")
+                            .iter()
+                            .filter_map(|p| {
+                                let port =
+                                    u16::try_from(number(&p.attribute("port")?.0)? as i64).ok()?;
+                                let target = p
+                                    .attribute("target_port")
+                                    .and_then(|(v, _)| v.to_template_string())
+                                    .unwrap_or_else(|| port.to_string());
+                                Some((port, target))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                env.graph.add(Node::Resource(Resource {
+                    kind: "Service".to_owned(),
+                    api_version: None,
+                    name: metadata
+                        .as_ref()
+                        .and_then(|m| m.string("name"))
+                        .unwrap_or_else(|| resource.name.clone()),
+                    namespace: metadata.as_ref().and_then(|m| m.string("namespace")),
+                    labels: metadata
+                        .as_ref()
+                        .map(|m| string_map(m, "labels"))
+                        .unwrap_or_default(),
+                    selector: spec
+                        .as_ref()
+                        .map(|s| string_map(s, "selector"))
+                        .unwrap_or_default(),
+                    ports,
+                    backends: Vec::new(),
+                    origin: body.origin.clone(),
+                }));
+            }
+            "aws_ecs_task_definition" => {
+                if let Some(service) = ecs_task(resource, resources) {
+                    services.push(service);
+                }
+            }
+            "google_cloud_run_v2_service" => {
+                let name = body.string("name").unwrap_or_else(|| resource.name.clone());
+                let mut service = Service::new(name, kind(), body.origin.clone());
+                service.labels = string_map(body, "labels");
+                if let Some(template) = child(body, "template") {
+                    for container in children(&template, "containers") {
+                        service.containers.push(generic_container(
+                            &container,
+                            &service.name,
+                            "value_source",
+                        ));
+                    }
+                    if let Some(scaling) = child(&template, "scaling") {
+                        service.replicas = scaling
+                            .attribute("min_instance_count")
+                            .and_then(|(v, _)| number(v))
+                            .map(|n| n as u32);
+                    }
+                }
+                services.push(service);
+            }
+            "google_cloud_run_service" => {
+                let name = body.string("name").unwrap_or_else(|| resource.name.clone());
+                let mut service = Service::new(name, kind(), body.origin.clone());
+                if let Some(spec) = path(body, &["template", "spec"]) {
+                    for container in children(&spec, "containers") {
+                        service.containers.push(generic_container(
+                            &container,
+                            &service.name,
+                            "value_from",
+                        ));
+                    }
+                }
+                services.push(service);
+            }
+            "azurerm_container_app" => {
+                let name = body.string("name").unwrap_or_else(|| resource.name.clone());
+                let mut service = Service::new(name, kind(), body.origin.clone());
+                let target_port = child(body, "ingress").and_then(|ingress| {
+                    let (value, origin) = ingress.attribute("target_port")?;
+                    port(number(value)?, None, origin)
+                });
+                if let Some(template) = child(body, "template") {
+                    for container in children(&template, "container") {
+                        let mut built = generic_container(&container, &service.name, "secret_name");
+                        if built.ports.is_empty() && service.containers.is_empty() {
+                            built.ports.extend(target_port.clone());
+                        }
+                        service.containers.push(built);
+                    }
+                    service.replicas = template
+                        .attribute("min_replicas")
+                        .and_then(|(v, _)| number(v))
+                        .map(|n| n as u32);
+                }
+                services.push(service);
+            }
+            "docker_container" => {
+                let name = body.string("name").unwrap_or_else(|| resource.name.clone());
+                let mut service = Service::new(name.clone(), kind(), body.origin.clone());
+                let mut container = Container::new(name);
+                if let Some((value, origin)) = body.attribute("image") {
+                    container.image = image_ref(value);
+                    container.image_origin = Some(origin.clone());
+                }
+                if let Some((Value::List(items), origin)) = body.attribute("env") {
+                    for item in items {
+                        if let Some(text) = item.as_str() {
+                            let (key, value) = text.split_once('=').unwrap_or((text, ""));
+                            container.env.push(EnvVar {
+                                name: key.to_owned(),
+                                value: EnvValue::Literal(SensitiveText::for_key(key, value)),
+                                origin: origin.clone(),
+                            });
+                        }
+                    }
+                }
+                for ports in children(body, "ports") {
+                    if let Some((value, origin)) = ports.attribute("internal") {
+                        if let Some(mut built) = port(
+                            number(value).unwrap_or(0.0),
+                            ports.string("protocol").as_deref(),
+                            origin,
+                        ) {
+                            built.published = ports
+                                .attribute("external")
+                                .and_then(|(v, _)| number(v))
+                                .and_then(|n| u16::try_from(n as i64).ok());
+                            container.ports.push(built);
+                        }
+                    }
+                }
+                service.containers.push(container);
+                services.push(service);
+            }
+            "aws_lambda_function" => {
+                let name = body
+                    .string("function_name")
+                    .unwrap_or_else(|| resource.name.clone());
+                let mut service = Service::new(name.clone(), kind(), body.origin.clone());
+                let mut container = Container::new(name);
+                if let Some((value, origin)) = body.attribute("image_uri") {
+                    container.image = image_ref(value);
+                    container.image_origin = Some(origin.clone());
+                }
+                if let Some(environment) = child(body, "environment") {
+                    if let Some((Value::Object(map), origin)) = environment.attribute("variables") {
+                        for (key, value) in map {
+                            container.env.push(EnvVar {
+                                name: key.clone(),
+                                value: env_literal(key, value),
+                                origin: origin.clone(),
+                            });
+                        }
+                    }
+                }
+                service.containers.push(container);
+                services.push(service);
+            }
+            "helm_release" => {
+                let name = body.string("name").unwrap_or_else(|| resource.name.clone());
+                let chart = body.string("chart").unwrap_or_else(|| "?".to_owned());
+                let mut message = format!("helm_release `{name}` installs chart `{chart}`");
+                if let Some(version) = body.string("version") {
+                    message.push_str(&format!(" version {version}"));
+                }
+                if let Some(repository) = body.string("repository") {
+                    message.push_str(&format!(" from {repository}"));
+                }
+                message.push_str(": the chart is not rendered, its workloads are not compared (render it with `helm template` and pass the output instead)");
+                env.diagnostics
+                    .push(Diagnostic::note(body.origin.clone(), message));
+            }
+            other => {
+                if let Some(backing) = backing_service(other, resource) {
+                    env.graph.add(Node::Backing(backing));
+                }
+            }
+        }
+    }
+    resolve_config_refs(&mut services, &sources);
+    let mut source_indices = BTreeMap::new();
+    for source in sources {
+        let key = (source.kind, source.name.clone());
+        let index = env.graph.add(Node::ConfigSource(source));
+        source_indices.insert(key, index);
+    }
+    for service in services {
+        let reads: Vec<(ConfigSourceKind, String)> = service
+            .containers
+            .iter()
+            .flat_map(|container| container.env.iter())
+            .filter_map(|var| match &var.value {
+                EnvValue::FromSource {
+                    source: EnvSource::ConfigMap,
+                    source_name,
+                    ..
+                } => Some((ConfigSourceKind::ConfigMap, source_name.clone())),
+                EnvValue::FromSource {
+                    source: EnvSource::Secret,
+                    source_name,
+                    ..
+                } => Some((ConfigSourceKind::Secret, source_name.clone())),
+                _ => None,
+            })
+            .collect();
+        let index = env.graph.add(Node::Service(service));
+        for key in reads {
+            if let Some(source) = source_indices.get(&key) {
+                env.graph.connect(index, *source, Edge::ReadsConfigFrom);
+            }
+        }
+    }
+}
+
+/// Fills in values read from Kubernetes config maps and secrets defined in the same
+/// configuration.
+fn resolve_config_refs(services: &mut [Service], sources: &[ConfigSource]) {
+    for service in services {
+        for container in &mut service.containers {
+            for var in &mut container.env {
+                if let EnvValue::FromSource {
+                    source,
+                    source_name,
+                    key: Some(key),
+                    resolved,
+                } = &mut var.value
+                {
+                    let kind = match source {
+                        EnvSource::ConfigMap => ConfigSourceKind::ConfigMap,
+                        EnvSource::Secret => ConfigSourceKind::Secret,
+                        EnvSource::EnvFile => continue,
+                    };
+                    if let Some(found) = sources
+                        .iter()
+                        .find(|s| s.kind == kind && s.name == *source_name)
+                    {
+                        *resolved = found
+                            .entries
+                            .get(key.as_str())
+                            .map(|(text, _)| text.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn kubernetes_workload(
+    resource: &ResourceInstance,
+    template_path: &[&str],
+    kind: ServiceKind,
+) -> Service {
+    let body = &resource.body;
+    let metadata = child(body, "metadata");
+    let name = metadata
+        .as_ref()
+        .and_then(|m| m.string("name"))
+        .unwrap_or_else(|| resource.name.clone());
+    let mut service = Service::new(name, kind, body.origin.clone());
+    service.namespace = metadata.as_ref().and_then(|m| m.string("namespace"));
+    if let Some(metadata) = &metadata {
+        service.labels = string_map(metadata, "labels");
+    }
+    service.replicas = child(body, "spec")
+        .and_then(|spec| spec.attribute("replicas").and_then(|(v, _)| number(v)))
+        .map(|n| n as u32);
+    if let Some(template) = path(body, template_path) {
+        if let Some(template_metadata) = child(&template, "metadata") {
+            service
+                .labels
+                .extend(string_map(&template_metadata, "labels"));
+        }
+        if let Some(pod_spec) = child(&template, "spec") {
+            for (block, init) in [("init_container", true), ("container", false)] {
+                for container in children(&pod_spec, block) {
+                    let mut built = generic_container(&container, &service.name, "value_from");
+                    built.init = init;
+                    service.containers.push(built);
+                }
+            }
+        }
+    }
+    service
+}
+
+/// A container block in the shape shared by the Kubernetes, Cloud Run and Container Apps
+/// providers: `name`, `image`, `env { name value <reference block> }`, `port(s) { container_port }`.
+fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str) -> Container {
+    let mut container = Container::new(
+        body.string("name")
+            .unwrap_or_else(|| service_name.to_owned()),
+    );
+    if let Some((value, origin)) = body.attribute("image") {
+        container.image = image_ref(value);
+        container.image_origin = Some(origin.clone());
+    }
+    for env in children(body, "env") {
+        let Some(name) = env.string("name") else {
+            continue;
+        };
+        let value = if let Some((value, _)) = env.attribute("value") {
+            env_literal(&name, value)
+        } else if let Some(secret_name) = env.string("secret_name") {
+            // azurerm_container_app: a secret of the app by name.
+            EnvValue::FromSource {
+                source: EnvSource::Secret,
+                source_name: secret_name,
+                key: None,
+                resolved: None,
+            }
+        } else if let Some(reference) = child(&env, reference_block) {
+            if let Some(secret) = child(&reference, "secret_key_ref") {
+                EnvValue::FromSource {
+                    source: EnvSource::Secret,
+                    // Kubernetes names the secret `name`, Cloud Run `secret`.
+                    source_name: secret
+                        .string("name")
+                        .or_else(|| secret.string("secret"))
+                        .unwrap_or_default(),
+                    key: secret.string("key").or_else(|| secret.string("version")),
+                    resolved: None,
+                }
+            } else if let Some(config) = child(&reference, "config_map_key_ref") {
+                EnvValue::FromSource {
+                    source: EnvSource::ConfigMap,
+                    source_name: config.string("name").unwrap_or_default(),
+                    key: config.string("key"),
+                    resolved: None,
+                }
+            } else if let Some(field) = child(&reference, "field_ref") {
+                EnvValue::FieldRef(field.string("field_path").unwrap_or_default())
+            } else {
+                EnvValue::Unknown(format!("{reference_block} of {name}"))
+            }
+        } else {
+            EnvValue::Literal(SensitiveText::for_key(&name, ""))
+        };
+        container.env.push(EnvVar {
+            name,
+            value,
+            origin: env.origin.clone(),
+        });
+    }
+    for block in ["port", "ports"] {
+        for port_body in children(body, block) {
+            if let Some((value, origin)) = port_body.attribute("container_port") {
+                if let Some(built) = number(value)
+                    .and_then(|n| port(n, port_body.string("protocol").as_deref(), origin))
+                {
+                    container.ports.push(Port {
+                        name: port_body.string("name"),
+                        ..built
+                    });
+                }
+            }
+        }
+    }
+    container
+}
+
+/// An ECS task definition as a service: named after the `aws_ecs_service` that runs it (in the
+/// same module), else after its family.
+fn ecs_task(task: &ResourceInstance, all: &[ResourceInstance]) -> Option<Service> {
+    let body = &task.body;
+    let (definitions, origin) = body.attribute("container_definitions")?;
+    let definitions = match definitions {
+        Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(json) => Value::from_json(&json),
+            Err(_) => return None,
+        },
+        other => other.clone(),
+    };
+    let prefix = module_prefix(task);
+    let reference = format!("{}.{}", task.resource_type, task.name);
+    let family = body.string("family");
+    let ecs_service = all.iter().find(|candidate| {
+        candidate.resource_type == "aws_ecs_service"
+            && module_prefix(candidate) == prefix
+            && candidate
+                .body
+                .attribute("task_definition")
+                .is_some_and(|(value, _)| match value {
+                    Value::Unknown(unknown) => {
+                        unknown.what.starts_with(&format!("{reference}."))
+                            || unknown.what == reference
+                    }
+                    Value::String(text) => family.as_deref().is_some_and(|family| {
+                        text == family
+                            || text.starts_with(&format!("{family}:"))
+                            || text.contains(&format!("task-definition/{family}:"))
+                    }),
+                    _ => false,
+                })
+    });
+    let (name, kind, service_origin, replicas) = match ecs_service {
+        Some(ecs) => (
+            ecs.body.string("name").unwrap_or_else(|| ecs.name.clone()),
+            ServiceKind::Other("aws_ecs_service".to_owned()),
+            ecs.body.origin.clone(),
+            ecs.body
+                .attribute("desired_count")
+                .and_then(|(v, _)| number(v))
+                .map(|n| n as u32),
+        ),
+        None => (
+            family.clone().unwrap_or_else(|| task.name.clone()),
+            ServiceKind::Other("aws_ecs_task_definition".to_owned()),
+            body.origin.clone(),
+            None,
+        ),
+    };
+    let mut service = Service::new(name, kind, service_origin);
+    service.replicas = replicas;
+    let Value::List(items) = definitions else {
+        return Some(service);
+    };
+    for item in &items {
+        let Value::Object(_) = item else { continue };
+        let mut container = Container::new(
+            item.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(&service.name)
+                .to_owned(),
+        );
+        if let Some(image) = item.get("image") {
+            container.image = image_ref(image);
+            container.image_origin = Some(origin.clone());
+        }
+        if let Some(Value::List(environment)) = item.get("environment") {
+            for entry in environment {
+                if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                    container.env.push(EnvVar {
+                        name: name.to_owned(),
+                        value: env_literal(name, entry.get("value").unwrap_or(&Value::Null)),
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(Value::List(secrets)) = item.get("secrets") {
+            for entry in secrets {
+                if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                    let source_name = match entry.get("valueFrom") {
+                        Some(Value::String(arn)) => arn.clone(),
+                        Some(Value::Unknown(unknown)) => unknown.what.clone(),
+                        _ => String::new(),
+                    };
+                    container.env.push(EnvVar {
+                        name: name.to_owned(),
+                        value: EnvValue::FromSource {
+                            source: EnvSource::Secret,
+                            source_name,
+                            key: None,
+                            resolved: None,
+                        },
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        if let Some(Value::List(mappings)) = item.get("portMappings") {
+            for mapping in mappings {
+                if let Some(container_port) = mapping.get("containerPort").and_then(number) {
+                    if let Some(mut built) = port(
+                        container_port,
+                        mapping.get("protocol").and_then(Value::as_str),
+                        origin,
+                    ) {
+                        built.published = mapping
+                            .get("hostPort")
+                            .and_then(number)
+                            .and_then(|n| u16::try_from(n as i64).ok());
+                        built.name = mapping
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned);
+                        container.ports.push(built);
+                    }
+                }
+            }
+        }
+        service.containers.push(container);
+    }
+    Some(service)
+}
+
+fn module_prefix(resource: &ResourceInstance) -> &str {
+    let own = format!("{}.{}", resource.resource_type, resource.name);
+    match resource.address.rfind(&own) {
+        Some(position) => resource.address.get(..position).unwrap_or_default(),
+        None => "",
+    }
+}
+
+/// Managed databases, caches, brokers and search clusters.
+fn backing_service(resource_type: &str, resource: &ResourceInstance) -> Option<BackingService> {
+    let body = &resource.body;
+    let get = |name: &str| body.string(name);
+    let (engine, version, name_attribute) = match resource_type {
+        "aws_db_instance" => (
+            normalize_engine(&get("engine")?),
+            get("engine_version"),
+            "identifier",
+        ),
+        "aws_rds_cluster" => (
+            normalize_engine(&get("engine")?),
+            get("engine_version"),
+            "cluster_identifier",
+        ),
+        "aws_elasticache_cluster" => (
+            normalize_engine(&get("engine")?),
+            get("engine_version"),
+            "cluster_id",
+        ),
+        "aws_elasticache_replication_group" => (
+            normalize_engine(&get("engine").unwrap_or_else(|| "redis".to_owned())),
+            get("engine_version"),
+            "replication_group_id",
+        ),
+        "aws_elasticache_serverless_cache" => (
+            normalize_engine(&get("engine")?),
+            get("major_engine_version"),
+            "name",
+        ),
+        "google_sql_database_instance" => {
+            // `POSTGRES_15`, `MYSQL_8_0`, `SQLSERVER_2019_STANDARD`.
+            let database_version = get("database_version")?;
+            let (engine, version) = database_version
+                .split_once('_')
+                .unwrap_or((&database_version, ""));
+            let version = version
+                .split('_')
+                .take_while(|part| part.chars().all(|c| c.is_ascii_digit()))
+                .collect::<Vec<_>>()
+                .join(".");
+            (
+                normalize_engine(engine),
+                (!version.is_empty()).then_some(version),
+                "name",
+            )
+        }
+        "azurerm_postgresql_flexible_server" => ("postgres".to_owned(), get("version"), "name"),
+        "azurerm_mysql_flexible_server" => ("mysql".to_owned(), get("version"), "name"),
+        "azurerm_redis_cache" => ("redis".to_owned(), get("redis_version"), "name"),
+        "aws_mq_broker" => (
+            normalize_engine(&get("engine_type")?),
+            get("engine_version"),
+            "broker_name",
+        ),
+        "aws_opensearch_domain" => {
+            // `OpenSearch_2.11`, `Elasticsearch_7.10`.
+            let written = get("engine_version");
+            let (engine, version) = match written.as_deref().and_then(|v| v.split_once('_')) {
+                Some((engine, version)) => (normalize_engine(engine), Some(version.to_owned())),
+                None => ("opensearch".to_owned(), written),
+            };
+            (engine, version, "domain_name")
+        }
+        "aws_elasticsearch_domain" => (
+            "elasticsearch".to_owned(),
+            get("elasticsearch_version"),
+            "domain_name",
+        ),
+        "aws_msk_cluster" => ("kafka".to_owned(), get("kafka_version"), "cluster_name"),
+        "aws_docdb_cluster" => (
+            "mongo".to_owned(),
+            get("engine_version"),
+            "cluster_identifier",
+        ),
+        _ => return None,
+    };
+    Some(BackingService {
+        name: get(name_attribute).unwrap_or_else(|| resource.name.clone()),
+        engine,
+        version,
+        origin: body.origin.clone(),
+    })
+}
+
+/// One name per engine family: `aurora-postgresql` and `POSTGRES` are `postgres`,
+/// `ActiveMQ` is `activemq`.
+pub(crate) fn normalize_engine(engine: &str) -> String {
+    let lower = engine.to_ascii_lowercase();
+    match lower.as_str() {
+        "postgres" | "postgresql" | "aurora-postgresql" => "postgres".to_owned(),
+        "mysql" | "aurora-mysql" | "aurora" => "mysql".to_owned(),
+        "mariadb" => "mariadb".to_owned(),
+        "redis" => "redis".to_owned(),
+        "valkey" => "valkey".to_owned(),
+        "memcached" => "memcached".to_owned(),
+        "opensearch" => "opensearch".to_owned(),
+        "elasticsearch" => "elasticsearch".to_owned(),
+        "rabbitmq" => "rabbitmq".to_owned(),
+        "activemq" => "activemq".to_owned(),
+        _ => lower,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Unknown;
+
+    #[test]
+    fn an_image_from_an_unknown_repository_keeps_its_tag() {
+        let image = image_ref(&Value::Unknown(Unknown {
+            what: "aws_ecr_repository.api.repository_url".into(),
+            text: Some("${aws_ecr_repository.api.repository_url}:1.4.0".into()),
+        }))
+        .unwrap();
+        assert_eq!(image.registry, UNKNOWN_REGISTRY);
+        assert_eq!(image.repository, "aws_ecr_repository.api.repository_url");
+        assert_eq!(image.tag.as_deref(), Some("1.4.0"));
+    }
+
+    #[test]
+    fn engines_are_normalised() {
+        assert_eq!(normalize_engine("aurora-postgresql"), "postgres");
+        assert_eq!(normalize_engine("ActiveMQ"), "activemq");
+        assert_eq!(normalize_engine("POSTGRES"), "postgres");
+    }
+}

@@ -17,6 +17,8 @@ pub struct LoadOptions {
     pub compose: ComposeOptions,
     /// Largest input file read, in bytes.
     pub max_file_bytes: u64,
+    /// Terraform options (`--var-file`, `--var`) for a side that is a Terraform root module.
+    pub terraform: parity_terraform::TerraformOptions,
 }
 
 impl Default for LoadOptions {
@@ -24,6 +26,7 @@ impl Default for LoadOptions {
         Self {
             compose: ComposeOptions::default(),
             max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES,
+            terraform: parity_terraform::TerraformOptions::default(),
         }
     }
 }
@@ -55,6 +58,11 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Erro
             parity_compose::load(&compose_files, &options.compose, &mut env);
             return Ok(env);
         }
+        // A Terraform root module: `.tf` / `.tf.json` files.
+        if parity_terraform::is_module_dir(path) {
+            parity_terraform::load_module(path, &options.terraform, &mut env);
+            return Ok(env);
+        }
         let manifests = parity_k8s::discover(path);
         if manifests.is_empty() {
             env.diagnostics.push(Diagnostic::error(
@@ -64,11 +72,21 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Erro
             return Ok(env);
         }
         load_manifests(&manifests, options, &mut env);
+    } else if is_terraform_file_name(path) {
+        // One file of a module: Terraform reads the whole folder.
+        let folder = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        parity_terraform::load_module(folder, &options.terraform, &mut env);
     } else if is_compose_file_name(path) {
         parity_compose::load(&[path.to_owned()], &options.compose, &mut env);
     } else {
         let display: Arc<str> = Arc::from(path.display().to_string());
         match parity_source::read_text(path, options.max_file_bytes) {
+            Ok(text) if parity_terraform::looks_like_show_json(&text) => {
+                parity_terraform::load_show_json(&display, &text, &mut env);
+            }
             Ok(text) if looks_like_compose(&text) => {
                 parity_compose::load(&[path.to_owned()], &options.compose, &mut env);
             }
@@ -137,6 +155,12 @@ fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnost
         other => other.to_string(),
     };
     Diagnostic::error(Origin::new(display, line, column), message)
+}
+
+/// `main.tf`, `main.tf.json`: a file of a Terraform module.
+fn is_terraform_file_name(path: &Path) -> bool {
+    let name = path.to_string_lossy();
+    name.ends_with(".tf") || name.ends_with(".tf.json")
 }
 
 /// `compose.yaml`, `docker-compose.prod.yml`, `compose.override.yaml`, ...

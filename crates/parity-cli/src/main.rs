@@ -72,6 +72,20 @@ struct DiffArgs {
     /// the `.env` file is used, so results do not depend on who runs parity).
     #[arg(long)]
     use_shell_env: bool,
+    /// A Terraform variables file for the local side (repeatable), like `terraform plan
+    /// -var-file`; applied after terraform.tfvars and *.auto.tfvars.
+    #[arg(long = "local-var-file", value_name = "FILE")]
+    local_var_files: Vec<PathBuf>,
+    /// A Terraform variables file for the prod side (repeatable), e.g. `--prod-var-file prod.tfvars`.
+    #[arg(long = "prod-var-file", value_name = "FILE")]
+    prod_var_files: Vec<PathBuf>,
+    /// A Terraform variable for the local side (repeatable), like `terraform plan -var NAME=VALUE`;
+    /// applied after every variables file.
+    #[arg(long = "local-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    local_vars: Vec<(String, String)>,
+    /// A Terraform variable for the prod side (repeatable), e.g. `--prod-var image_tag=1.8.0`.
+    #[arg(long = "prod-var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    prod_vars: Vec<(String, String)>,
     /// When to colour the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
@@ -145,9 +159,15 @@ fn run_diff(args: &DiffArgs) -> Result<u8> {
     options.compose.profiles = args.profiles.clone();
     options.compose.use_process_env = args.use_shell_env;
 
+    let mut local_options = options.clone();
+    local_options.terraform.var_files = args.local_var_files.clone();
+    local_options.terraform.vars = args.local_vars.clone();
+    let mut prod_options = options;
+    prod_options.terraform.var_files = args.prod_var_files.clone();
+    prod_options.terraform.vars = args.prod_vars.clone();
     let (local, prod) = join_both(
-        || load_side(&args.local, &options),
-        || load_side(&args.prod, &options),
+        || load_side(&args.local, &local_options),
+        || load_side(&args.prod, &prod_options),
     );
     let (local, prod) = (
         local.context("loading the local side")?,
@@ -188,6 +208,16 @@ fn join_both<A: Send, B: Send>(
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         )
     })
+}
+
+/// `NAME=VALUE` for `--local-var` and `--prod-var`.
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.to_owned()))
+        }
+        _ => Err(format!("expected NAME=VALUE, got {text:?}")),
+    }
 }
 
 fn load_side(path: &Path, options: &LoadOptions) -> Result<Environment> {

@@ -577,6 +577,7 @@ impl<'a> Scope<'a> {
                     operators.get(position..).unwrap_or_default(),
                 );
                 unknown.text = None;
+                unknown.encoded = None;
                 return Ok(Value::Unknown(unknown));
             }
             match operator {
@@ -833,6 +834,7 @@ impl Rendered {
             Some(what) => Value::Unknown(Unknown {
                 what,
                 text: Some(self.text),
+                encoded: None,
             }),
             None => Value::String(self.text),
         }

@@ -226,7 +226,11 @@ fn apply(
             let mut out = String::new();
             match encode_json(&value, &mut out) {
                 Ok(()) => text(out),
-                Err(what) => Ok(Value::unknown(what)),
+                Err(what) => Ok(Value::Unknown(crate::value::Unknown {
+                    what,
+                    text: None,
+                    encoded: Some(Box::new(value)),
+                })),
             }
         }
         "jsondecode" => {
@@ -240,7 +244,11 @@ fn apply(
             let [value] = exactly(values)?;
             match encode_yaml(&value) {
                 Ok(out) => text(out),
-                Err(what) => Ok(Value::unknown(what)),
+                Err(what) => Ok(Value::Unknown(crate::value::Unknown {
+                    what,
+                    text: None,
+                    encoded: Some(Box::new(value)),
+                })),
             }
         }
         "yamldecode" => {
@@ -1098,7 +1106,7 @@ fn read_module_file(scope: &Scope<'_>, path: &str) -> Fallible<(PathBuf, String)
     Ok((root.join(shown), contents))
 }
 
-fn normalize_lexically(path: &Path) -> PathBuf {
+pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {

@@ -570,6 +570,7 @@ fn ecs_task(task: &ResourceInstance, all: &[ResourceInstance]) -> Option<Service
     let body = &task.body;
     let (definitions, origin) = body.attribute("container_definitions")?;
     let definitions = match definitions {
+        Value::Unknown(crate::value::Unknown { encoded: Some(value), .. }) => (**value).clone(),
         Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
             Ok(json) => Value::from_json(&json),
             Err(_) => return None,
@@ -812,6 +813,7 @@ mod tests {
         let image = image_ref(&Value::Unknown(Unknown {
             what: "aws_ecr_repository.api.repository_url".into(),
             text: Some("${aws_ecr_repository.api.repository_url}:1.4.0".into()),
+            encoded: None,
         }))
         .unwrap();
         assert_eq!(image.registry, UNKNOWN_REGISTRY);

@@ -156,7 +156,7 @@ pub(crate) fn read_module(
             ));
             continue;
         }
-        let child_dir = dir.join(&source);
+        let child_dir = crate::functions::normalize_lexically(&dir.join(&source));
         if depth >= MAX_MODULE_DEPTH {
             diagnostics.push(Diagnostic::warning(
                 origin,

@@ -27,13 +27,17 @@ pub enum Value {
 }
 
 /// A value only known after apply, e.g. `aws_ecr_repository.api.repository_url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Unknown {
     /// The reference that makes it unknown, as written (`aws_ecr_repository.api.repository_url`).
     pub what: String,
     /// For a string built from a template: the string with every unknown part written as
     /// `${reference}`, so what is known (an image tag) can still be compared.
     pub text: Option<String>,
+    /// For `jsonencode`/`yamlencode` of a value with unknown parts (an ECS
+    /// `container_definitions` whose image is known after apply): the value before encoding,
+    /// so its known parts can still be read.
+    pub encoded: Option<Box<Value>>,
 }
 
 impl Value {
@@ -42,6 +46,7 @@ impl Value {
         Value::Unknown(Unknown {
             what: what.into(),
             text: None,
+            encoded: None,
         })
     }
 

@@ -1,0 +1,120 @@
+//! Golden tests: every folder under `testdata/terraform/` is loaded as a root module (or, for
+//! a `show.json` file, as `terraform show -json` output) and a stable text dump of the graph
+//! and diagnostics is snapshotted. Targeted assertions for the behaviours that matter most
+//! follow.
+
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use parity_model::{EnvValue, Environment, Node};
+use parity_terraform::{TerraformOptions, load_module, load_show_json};
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
+}
+
+/// Loads a fixture folder with paths shown relative to `testdata/`.
+fn load_fixture(relative: &str, options: &TerraformOptions) -> Environment {
+    let root = testdata();
+    let previous = std::env::current_dir().unwrap();
+    // Paths in origins are shown as given; load with a relative path for stable snapshots.
+    let _guard = CWD_LOCK.lock().unwrap_or_else(|poison| poison.into_inner());
+    std::env::set_current_dir(&root).unwrap();
+    let mut env = Environment::new(relative);
+    let show = Path::new(relative).join("show.json");
+    if show.is_file() {
+        let text = std::fs::read_to_string(&show).unwrap();
+        load_show_json(&show.display().to_string(), &text, &mut env);
+    } else {
+        load_module(Path::new(relative), options, &mut env);
+    }
+    std::env::set_current_dir(previous).unwrap();
+    env
+}
+
+static CWD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn dump(env: &Environment) -> String {
+    let mut out = String::new();
+    for (_, node) in env.graph.nodes() {
+        match node {
+            Node::Service(service) => {
+                let _ = writeln!(out, "service {} ({}) at {}", service.name, service.kind.as_str(), service.origin);
+                if let Some(replicas) = service.replicas {
+                    let _ = writeln!(out, "  replicas {replicas}");
+                }
+                for (key, value) in &service.labels {
+                    let _ = writeln!(out, "  label {key}={value}");
+                }
+                for container in &service.containers {
+                    let image = container.image.as_ref().map(|i| i.raw.as_str()).unwrap_or("-");
+                    let at = container.image_origin.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let init = if container.init { " (init)" } else { "" };
+                    let _ = writeln!(out, "  container {}{init} image {image} at {at}", container.name);
+                    for var in &container.env {
+                        let _ = writeln!(out, "    env {} = {} at {}", var.name, var.value.describe(), var.origin);
+                    }
+                    for port in &container.ports {
+                        let _ = writeln!(out, "    port {}/{} at {}", port.container, port.protocol.as_str(), port.origin);
+                    }
+                }
+            }
+            Node::Backing(backing) => {
+                let _ = writeln!(
+                    out,
+                    "backing {} engine {} version {} at {}",
+                    backing.name,
+                    backing.engine,
+                    backing.version.as_deref().unwrap_or("-"),
+                    backing.origin
+                );
+            }
+            Node::ConfigSource(source) => {
+                let _ = writeln!(out, "config {:?} {} at {}", source.kind, source.name, source.origin);
+                for (key, (value, _)) in &source.entries {
+                    let _ = writeln!(out, "  {key} = {}", value.shown());
+                }
+            }
+            Node::Resource(resource) => {
+                let _ = writeln!(out, "resource {} {} selector {:?} ports {:?} at {}", resource.kind, resource.name, resource.selector, resource.ports, resource.origin);
+            }
+        }
+    }
+    for diagnostic in &env.diagnostics {
+        let _ = writeln!(out, "{diagnostic}");
+    }
+    out
+}
+
+#[test]
+fn fixtures() {
+    let mut names: Vec<String> = std::fs::read_dir(testdata().join("terraform"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    for name in names {
+        let env = load_fixture(&format!("terraform/{name}"), &TerraformOptions::default());
+        insta::assert_snapshot!(name.clone(), dump(&env));
+    }
+}
+
+#[test]
+fn example_app() {
+    let env = load_fixture("examples/shop-terraform/prod", &TerraformOptions::default());
+    insta::assert_snapshot!("example-shop-terraform", dump(&env));
+    let api = env.graph.services().find(|(_, s)| s.name == "api").unwrap().1;
+    let image = api.containers[0].image.as_ref().unwrap();
+    // The repository URL is only known after apply; the tag comes from terraform.tfvars.
+    assert_eq!(image.tag.as_deref(), Some("1.8.0"));
+    assert_eq!(image.registry, parity_terraform::UNKNOWN_REGISTRY);
+    let database_url = api.containers[0].env_var("DATABASE_URL").unwrap();
+    assert!(matches!(&database_url.value, EnvValue::Unknown(what) if what == "aws_db_instance.main.address"));
+    let log_level = api.containers[0].env_var("LOG_LEVEL").unwrap();
+    assert_eq!(log_level.value.known().unwrap().expose(), "info");
+}

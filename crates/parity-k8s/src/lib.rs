@@ -25,6 +25,7 @@ mod build;
 mod config;
 mod discover;
 mod kinds;
+pub mod kustomize;
 mod object;
 mod read;
 mod workload;
@@ -120,6 +121,7 @@ pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
         let mut cx = read::Cx {
             file: &display,
             diagnostics: &mut diagnostics,
+            sources: &[],
         };
         for document in &stream.documents {
             let helm_source = helm_source_before(&lines, document.line);

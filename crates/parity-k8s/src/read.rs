@@ -11,15 +11,27 @@ use parity_source::yaml::{Entry, Node, Value};
 pub(crate) struct Cx<'a> {
     pub(crate) file: &'a Arc<str>,
     pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
+    /// For trees assembled from several files (a kustomize build): the files, indexed by the
+    /// file number each node's line carries (see `kustomize::position`). Empty for one file.
+    pub(crate) sources: &'a [Arc<str>],
 }
 
 impl Cx<'_> {
     pub(crate) fn at(&self, node: &Node) -> Origin {
-        Origin::new(self.file.clone(), node.line, node.column)
+        self.origin(node.line, node.column)
     }
 
     pub(crate) fn at_entry(&self, entry: &Entry) -> Origin {
-        Origin::new(self.file.clone(), entry.line, entry.column)
+        self.origin(entry.line, entry.column)
+    }
+
+    fn origin(&self, line: u32, column: u32) -> Origin {
+        if self.sources.is_empty() {
+            return Origin::new(self.file.clone(), line, column);
+        }
+        let (index, line) = crate::kustomize::position::decode(line);
+        let file = self.sources.get(index).unwrap_or(self.file);
+        Origin::new(file.clone(), line, column)
     }
 
     pub(crate) fn error(&mut self, origin: Origin, message: impl Into<String>) {

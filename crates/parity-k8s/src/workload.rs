@@ -92,6 +92,7 @@ pub(crate) fn read_workload(
             let mut quiet_cx = Cx {
                 file: cx.file,
                 diagnostics: &mut quiet,
+                sources: cx.sources,
             };
             let labels = quiet_cx.string_map(root.path(&["metadata", "labels"]), "metadata.labels");
             (spec, labels, "spec".to_owned())

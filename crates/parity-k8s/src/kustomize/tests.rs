@@ -1,0 +1,1 @@
+//! Kustomize build tests.

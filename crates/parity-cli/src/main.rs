@@ -2,7 +2,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,12 +10,16 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use parity::{DiagnosticLevel, Environment, LoadOptions, Policy, Report, Severity};
 
+mod baseline;
+mod format;
+mod graph;
+
 /// Exit code: no finding at or above `--fail-on`.
-const EXIT_CLEAN: u8 = 0;
+pub(crate) const EXIT_CLEAN: u8 = 0;
 /// Exit code: drift found at or above `--fail-on`.
 const EXIT_DRIFT: u8 = 1;
 /// Exit code: usage error, or input that could not be read.
-const EXIT_ERROR: u8 = 2;
+pub(crate) const EXIT_ERROR: u8 = 2;
 
 #[derive(Parser)]
 #[command(
@@ -43,21 +47,34 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Export one side's resource graph (services, config sources, resources and their edges).
+    Graph(graph::GraphArgs),
+    /// Record the current findings so later runs report only new drift.
+    Baseline {
+        #[command(subcommand)]
+        command: baseline::BaselineCommand,
+    },
 }
 
 #[derive(clap::Args)]
-struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The local side: a folder (compose files are found in it) or a file.
     local: PathBuf,
     /// The production side: a folder of Kubernetes manifests, a file, or `-` for standard input
     /// (e.g. `helm template ... | parity diff compose.yaml -`).
     prod: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
-    /// Write the report to this file instead of standard output.
+    /// Output format: text, json, sarif, markdown, junit or github. Repeatable as FORMAT=FILE to
+    /// write several reports in one run (`--format text --format sarif=parity.sarif`).
+    #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = format::parse_format_spec)]
+    formats: Vec<format::FormatSpec>,
+    /// Write the report (the --format given without a file) to this file instead of standard
+    /// output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Report only findings not recorded in this baseline file (written by `parity baseline
+    /// write`), and say how many known ones were hidden and which entries no longer occur.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Exit with 1 when a finding at or above this severity is reported.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     fail_on: FailOn,
@@ -92,12 +109,6 @@ struct DiffArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
 enum RulesFormat {
     Text,
     Json,
@@ -125,6 +136,10 @@ fn main() -> ExitCode {
         Command::Diff(args) => run_diff(&args),
         Command::Explain { rule } => run_explain(&rule),
         Command::Rules { format } => run_rules(format),
+        Command::Graph(args) => graph::run_graph(&args),
+        Command::Baseline {
+            command: baseline::BaselineCommand::Write { file, diff },
+        } => compute_report(&diff).and_then(|(report, _)| baseline::write(&file, &report)),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -145,6 +160,64 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run_diff(args: &DiffArgs) -> Result<u8> {
+    let plan = format::plan(&args.formats, args.output.as_deref())?;
+    let (mut report, policy) = compute_report(args)?;
+    if let Some(path) = &args.baseline {
+        baseline::apply(path, &mut report)?;
+    }
+
+    let text_on_stdout = format::text_on_stdout(&plan);
+    print_diagnostics(&report, text_on_stdout);
+    if !text_on_stdout {
+        print_baseline_status(&report);
+    }
+    let colour = match args.color {
+        ColorChoice::Auto => format::Colour::Auto,
+        ColorChoice::Always => format::Colour::Always,
+        ColorChoice::Never => format::Colour::Never,
+    };
+    format::write_reports(&plan, &report, &policy, colour)?;
+
+    if report.has_load_errors() {
+        return Ok(EXIT_ERROR);
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    Ok(match threshold {
+        Some(threshold) if report.has_findings_at(threshold) => EXIT_DRIFT,
+        _ => EXIT_CLEAN,
+    })
+}
+
+/// When the text report is not on standard output, the baseline's effect still deserves a line.
+fn print_baseline_status(report: &Report) {
+    let Some(status) = &report.baseline else {
+        return;
+    };
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "parity: baseline {}: {} known finding(s) hidden, {} entr{} no longer found",
+        status.file,
+        status.hidden,
+        status.stale.len(),
+        if status.stale.len() == 1 { "y" } else { "ies" }
+    );
+    for entry in &status.stale {
+        let _ = writeln!(
+            stderr,
+            "  {} [{}] {}: {}",
+            entry.fingerprint, entry.rule, entry.service, entry.message
+        );
+    }
+}
+
+/// Loads both sides and compares them under the policy: what `diff` and `baseline write` share.
+fn compute_report(args: &DiffArgs) -> Result<(Report, Policy)> {
     let policy = match &args.policy {
         Some(path) => parity::load_policy(path)?,
         None => match std::env::current_dir()
@@ -174,23 +247,7 @@ fn run_diff(args: &DiffArgs) -> Result<u8> {
         prod.context("loading the prod side")?,
     );
     let report = parity::diff(&local, &prod, &policy);
-
-    print_diagnostics(&report, matches!(args.format, Format::Text));
-    write_report(args, &report)?;
-
-    if report.has_load_errors() {
-        return Ok(EXIT_ERROR);
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Note => Some(Severity::Note),
-        FailOn::Never => None,
-    };
-    Ok(match threshold {
-        Some(threshold) if report.has_findings_at(threshold) => EXIT_DRIFT,
-        _ => EXIT_CLEAN,
-    })
+    Ok((report, policy))
 }
 
 /// Runs both closures, the second on another thread: loading the two sides is independent.
@@ -247,34 +304,6 @@ fn print_diagnostics(report: &Report, include_notes: bool) {
             diagnostic.message
         );
     }
-}
-
-fn write_report(args: &DiffArgs, report: &Report) -> Result<()> {
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let mut buffer = Vec::new();
-    match args.format {
-        Format::Text => parity::render_text(report, parity::TextOptions { color }, &mut buffer)?,
-        Format::Json => parity::render_json(report, &mut buffer)?,
-    }
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            let mut stdout = io::stdout().lock();
-            stdout.write_all(&buffer)?;
-            stdout.flush()?;
-        }
-    }
-    Ok(())
 }
 
 fn run_explain(rule: &str) -> Result<u8> {

@@ -37,6 +37,11 @@ pub fn check(local: &Environment, prod: &Environment, policy: &Policy) -> Report
             paired_by: pair.paired_by,
         })
         .collect();
+    pairs.extend(cx.backing_pairs().map(|pair| Pair {
+        local: pair.local.name.clone(),
+        prod: pair.prod.name.clone(),
+        paired_by: pair.paired_by,
+    }));
     pairs.sort_by(|a, b| (&a.local, &a.prod).cmp(&(&b.local, &b.prod)));
 
     let diagnostics = [(Side::Local, local), (Side::Prod, prod)]

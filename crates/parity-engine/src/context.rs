@@ -2,7 +2,7 @@
 //! findings that all rules share.
 
 use parity_model::{
-    Container, Environment, Finding, Location, NodeIndex, Origin, PairedBy, Resource, RuleMeta,
+    BackingService, Container, Environment, Finding, Location, NodeIndex, Origin, PairedBy, Resource, RuleMeta,
     Service, Side,
 };
 
@@ -27,6 +27,17 @@ pub struct PairRef<'a> {
     pub prod: &'a Service,
     /// The prod service's node, for looking at its edges.
     pub prod_index: NodeIndex,
+    /// Why the two were paired.
+    pub paired_by: PairedBy,
+}
+
+/// A local service paired with a managed prod backing service (see [`Pairing::backing_pairs`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BackingPairRef<'a> {
+    /// The local service (a database or cache container).
+    pub local: &'a Service,
+    /// The managed prod backing service.
+    pub prod: &'a BackingService,
     /// Why the two were paired.
     pub paired_by: PairedBy,
 }
@@ -67,6 +78,22 @@ impl<'a> CheckContext<'a> {
                 local: self.local.graph.service(pair.local)?,
                 prod: self.prod.graph.service(pair.prod)?,
                 prod_index: pair.prod,
+                paired_by: pair.paired_by,
+            })
+        })
+    }
+
+    /// Local services paired with a managed prod backing service, in the order the local
+    /// services sort.
+    pub fn backing_pairs(&self) -> impl Iterator<Item = BackingPairRef<'a>> + '_ {
+        self.pairing.backing_pairs.iter().filter_map(|pair| {
+            let prod = match self.prod.graph.node(pair.prod)? {
+                parity_model::Node::Backing(backing) => backing,
+                _ => return None,
+            };
+            Some(BackingPairRef {
+                local: self.local.graph.service(pair.local)?,
+                prod,
                 paired_by: pair.paired_by,
             })
         })

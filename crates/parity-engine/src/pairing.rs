@@ -17,6 +17,12 @@
 //!    `rabbitmq`), when both are still unpaired; an image that runs as several services on a
 //!    side (one app image for the web process, a worker and a migration Job) pairs nothing.
 //!
+//! 8. **engine**: a local service running a database, cache or broker image (`postgres:16`) and a
+//!    managed backing service of prod (Terraform's `aws_db_instance` with engine `postgres`) of
+//!    the same engine family, when the backing service is named after the local service
+//!    (`shop-db` for `db`) or each side has exactly one of that engine left. The pair is kept in
+//!    [`Pairing::backing_pairs`]: the prod side is a backing service, not a workload.
+//!
 //! Steps 5 to 7 only look at services the earlier steps left over, so they never override a
 //! name match. Within one step, services are visited in a fixed order (name, then namespace,
 //! kind and origin), and each takes the first free candidate in that same order, so when two
@@ -29,7 +35,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use parity_model::{NodeIndex, PairedBy, ResourceGraph, Service, Side};
+use parity_model::{BackingService, Node, NodeIndex, PairedBy, ResourceGraph, Service, Side};
 
 use crate::policy::Policy;
 
@@ -77,6 +83,18 @@ pub struct ServicePair {
     pub paired_by: PairedBy,
 }
 
+/// A local service paired with a managed backing service of prod (a database or cache that
+/// Terraform creates rather than a container).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackingPair {
+    /// The local service's node.
+    pub local: NodeIndex,
+    /// The prod backing service's node.
+    pub prod: NodeIndex,
+    /// Why they were paired ([`PairedBy::Engine`]).
+    pub paired_by: PairedBy,
+}
+
 /// The outcome of pairing: the pairs and the services left without a counterpart.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pairing {
@@ -86,6 +104,9 @@ pub struct Pairing {
     pub unpaired_local: Vec<NodeIndex>,
     /// Prod services with no local counterpart (ignored services excluded), sorted.
     pub unpaired_prod: Vec<NodeIndex>,
+    /// Local services paired with a managed prod backing service by engine, in the order the
+    /// local services sort; these local services are not in `unpaired_local`.
+    pub backing_pairs: Vec<BackingPair>,
 }
 
 /// Lower-cases, turns `_` into `-`, and strips environment affixes (`-prod`, `prod-`, `-svc`, ...)
@@ -495,11 +516,135 @@ pub fn pair_services(local: &ResourceGraph, prod: &ResourceGraph, policy: &Polic
             .map(|((index, _), _)| *index)
             .collect()
     };
+    // 8: local database/cache containers and managed prod backing services of the same engine.
+    let mut unpaired_local: Vec<NodeIndex> = unpaired(&locals, &local_taken);
+    let backing_pairs = pair_backing(local, prod, &mut unpaired_local);
     Pairing {
         pairs,
-        unpaired_local: unpaired(&locals, &local_taken),
+        unpaired_local,
         unpaired_prod: unpaired(&prods, &prod_taken),
+        backing_pairs,
     }
+}
+
+/// The engine a database, cache, broker or search image runs, from its repository's short name
+/// (`postgres`, `postgresql` for bitnami's, `redis`, `valkey`, `mysql`, ...).
+pub fn image_engine(short_name: &str) -> Option<&'static str> {
+    let name = short_name.to_ascii_lowercase();
+    let starts = |prefix: &str| name.starts_with(prefix);
+    Some(if starts("postgres") || starts("postgis") {
+        "postgres"
+    } else if starts("mariadb") {
+        "mariadb"
+    } else if starts("mysql") {
+        "mysql"
+    } else if starts("mongo") && name != "mongo-express" {
+        "mongodb"
+    } else if starts("redis") && !starts("redis-commander") && name != "redisinsight" {
+        "redis"
+    } else if starts("valkey") {
+        "valkey"
+    } else if starts("memcached") {
+        "memcached"
+    } else if starts("rabbitmq") {
+        "rabbitmq"
+    } else if starts("activemq") {
+        "activemq"
+    } else if starts("elasticsearch") {
+        "elasticsearch"
+    } else if starts("opensearch") && !name.contains("dashboards") {
+        "opensearch"
+    } else if starts("kafka") || starts("cp-kafka") {
+        "kafka"
+    } else {
+        return None;
+    })
+}
+
+/// Engines a managed service can stand for: Valkey serves Redis clients, MariaDB MySQL
+/// clients, OpenSearch Elasticsearch clients.
+pub fn engine_family(engine: &str) -> &str {
+    match engine {
+        "redis" | "valkey" => "redis",
+        "mysql" | "mariadb" => "mysql",
+        "elasticsearch" | "opensearch" => "elasticsearch",
+        other => other,
+    }
+}
+
+/// Step 8 of pairing: removes the local services it pairs from `unpaired_local`.
+fn pair_backing(
+    local: &ResourceGraph,
+    prod: &ResourceGraph,
+    unpaired_local: &mut Vec<NodeIndex>,
+) -> Vec<BackingPair> {
+    let mut backings: Vec<(NodeIndex, &BackingService)> = prod
+        .nodes()
+        .filter_map(|(index, node)| match node {
+            Node::Backing(backing) => Some((index, backing)),
+            _ => None,
+        })
+        .collect();
+    if backings.is_empty() {
+        return Vec::new();
+    }
+    backings.sort_by(|a, b| (&a.1.name, &a.1.origin).cmp(&(&b.1.name, &b.1.origin)));
+    let local_engine = |index: NodeIndex| {
+        local
+            .service(index)
+            .and_then(|service| image_short_name(service))
+            .and_then(image_engine)
+            .map(engine_family)
+    };
+    let mut local_counts: HashMap<&str, usize> = HashMap::new();
+    for &index in unpaired_local.iter() {
+        if let Some(engine) = local_engine(index) {
+            *local_counts.entry(engine).or_default() += 1;
+        }
+    }
+    let mut prod_counts: HashMap<&str, usize> = HashMap::new();
+    for (_, backing) in &backings {
+        *prod_counts.entry(engine_family(&backing.engine)).or_default() += 1;
+    }
+    let mut taken = vec![false; backings.len()];
+    let mut pairs = Vec::new();
+    unpaired_local.retain(|&index| {
+        let (Some(engine), Some(service)) = (local_engine(index), local.service(index)) else {
+            return true;
+        };
+        let name = normalize_name(&service.name);
+        let free = || {
+            backings
+                .iter()
+                .zip(&taken)
+                .enumerate()
+                .filter(|(_, (_, taken))| !**taken)
+                .filter(|(_, ((_, backing), _))| engine_family(&backing.engine) == engine)
+                .map(|(position, ((prod_index, backing), _))| (position, *prod_index, *backing))
+        };
+        // Named after the local service (`shop-production-db` for `db`), else the only one.
+        let by_name = free().find(|(_, _, backing)| {
+            let prod_name = normalize_name(&backing.name);
+            prod_name == name || prod_name.ends_with(&format!("-{name}"))
+        });
+        let unique = local_counts.get(engine) == Some(&1) && prod_counts.get(engine) == Some(&1);
+        let chosen = by_name.or_else(|| if unique { free().next() } else { None });
+        match chosen {
+            Some((position, prod_index, _)) => {
+                if let Some(flag) = taken.get_mut(position) {
+                    *flag = true;
+                }
+                pairs.push(BackingPair {
+                    local: index,
+                    prod: prod_index,
+                    paired_by: PairedBy::Engine,
+                });
+                false
+            }
+            None => true,
+        }
+    });
+    pairs
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use crate::redirects::redirect;
 use crate::rule::Rule;
+use crate::rules::backing::version_mismatch::VersionMismatch;
 use crate::rules::env::env_unmatched::EnvUnmatched;
 use crate::rules::images::image_mismatch::ImageMismatch;
 use crate::rules::network::port_mismatch::PortMismatch;
@@ -13,6 +14,7 @@ pub static RULES: &[&dyn Rule] = &[
     &MissingService,
     &ImageMismatch,
     &EnvUnmatched,
+    &VersionMismatch,
     &PortMismatch,
 ];
 
@@ -56,6 +58,7 @@ mod tests {
                 ("PAR101", "missing-service"),
                 ("PAR201", "image-mismatch"),
                 ("PAR301", "env-unmatched"),
+                ("PAR401", "version-mismatch"),
                 ("PAR501", "port-mismatch"),
             ]
         );

@@ -86,6 +86,11 @@ fn load_local(case: &Path) -> Environment {
 fn load_prod(case: &Path) -> Environment {
     let dir = case.join("prod");
     let mut env = Environment::new("prod");
+    // A Terraform root module (for the backing-service rules).
+    if parity_terraform::is_module_dir(&dir) {
+        parity_terraform::load_module(&dir, &parity_terraform::TerraformOptions::default(), &mut env);
+        return env;
+    }
     let mut parsed = Vec::new();
     for file in parity_k8s::discover(&dir) {
         let text = std::fs::read_to_string(&file).unwrap();

@@ -57,6 +57,9 @@ pub enum PairedBy {
     ContainerName,
     /// The only unpaired services on each side that run this image repository.
     Image,
+    /// A local database, cache or broker container and a managed prod backing service
+    /// (Terraform `aws_db_instance`, ...) running the same engine.
+    Engine,
 }
 
 impl PairedBy {
@@ -69,6 +72,7 @@ impl PairedBy {
             PairedBy::Mapping => "mapping",
             PairedBy::ContainerName => "container-name",
             PairedBy::Image => "image",
+            PairedBy::Engine => "engine",
         }
     }
 }

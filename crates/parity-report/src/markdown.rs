@@ -151,7 +151,7 @@ fn write_service_group(group: &[&Finding], out: &mut dyn io::Write) -> io::Resul
         .collect::<Vec<_>>()
         .join(", ");
     let context = match (&first.local_service, &first.prod_service) {
-        (Some(local), Some(prod)) if local != prod => format!(" (prod: {})", text(prod)),
+        (Some(local), Some(prod)) if local != prod => format!(" (prod: {})", html(prod)),
         (Some(_), None) => " (local only)".to_owned(),
         (None, Some(_)) => " (prod only)".to_owned(),
         _ => String::new(),
@@ -164,7 +164,7 @@ fn write_service_group(group: &[&Finding], out: &mut dyn io::Write) -> io::Resul
     writeln!(
         out,
         "<details><summary>{marker} <b>{}</b>{context}: {counts}</summary>\n",
-        text(&first.service)
+        html(&first.service)
     )?;
     writeln!(out, "| severity | rule | finding | local | prod |")?;
     writeln!(out, "|---|---|---|---|---|")?;
@@ -424,6 +424,23 @@ fn text(input: &str) -> String {
     out
 }
 
+/// Text inside an HTML element such as `<summary>`: GitHub does not read Markdown there, so
+/// only HTML's own characters are escaped (a Markdown escape would show as a backslash).
+fn html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for ch in input.chars() {
+        match ch {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
 /// Text for inside a backtick code span: backticks cannot be escaped there, so they become `'`;
 /// `|` is escaped for tables.
 fn code(input: &str) -> String {
@@ -509,9 +526,10 @@ mod tests {
         report.pairs[0].local = "we\"ird#1".into();
         let text = render(&report);
         assert!(
-            text.contains("<b>a\\|b&lt;img src=x onerror=alert(1)&gt;</b>"),
+            text.contains("<b>a|b&lt;img src=x onerror=alert(1)&gt;</b>"),
             "{text}"
         );
+        assert!(text.contains("| error | `image-mismatch` | image of"), "{text}");
         assert!(
             text.contains(
                 "image of `a\\|b` differs: &lt;b&gt;x&lt;/b&gt; \\| @\u{200b}team \\*now\\* second |"

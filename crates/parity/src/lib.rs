@@ -19,9 +19,11 @@
 //! for what stops a side from being loaded at all (a root that does not exist, an invalid policy
 //! file). This crate prints nothing.
 
+mod baseline;
 mod error;
 mod load;
 
+pub use baseline::{BASELINE_VERSION, Baseline, BaselineError};
 pub use error::Error;
 pub use load::{LoadOptions, load, load_stream, load_with};
 
@@ -32,7 +34,12 @@ pub use parity_model::{
     Location, Origin, Pair, PairedBy, Port, REPORT_VERSION, Report, ResourceGraph, RuleMeta,
     Service, Severity, Side, SideDiagnostic, Summary,
 };
-pub use parity_report::{TextOptions, render_json, render_text};
+pub use parity_model::{BaselineEntry, BaselineStatus, Fingerprint, Topology, TopologyService};
+pub use parity_report::{
+    FINGERPRINT_KEY, GRAPH_JSON_VERSION, SarifTool, TextOptions, render_github, render_graph_dot,
+    render_graph_json, render_graph_mermaid, render_json, render_junit, render_markdown,
+    render_sarif, render_text,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,6 @@
 //! The built-in rules, one file each, grouped by family (the hundreds of their code).
 
+pub mod backing;
 pub mod env;
 pub mod images;
 pub mod network;

@@ -1,0 +1,79 @@
+//! `parity graph DIR --format dot|mermaid|json`: export one side's resource graph.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+/// Arguments of `parity graph`.
+#[derive(clap::Args)]
+pub(crate) struct GraphArgs {
+    /// The side to export: a compose project, a folder of Kubernetes manifests, or a file.
+    root: PathBuf,
+    /// Export format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    format: GraphFormat,
+    /// Write the export to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Enable a compose profile (repeatable).
+    #[arg(long = "profile", value_name = "NAME")]
+    profiles: Vec<String>,
+    /// Let compose interpolation read variables from this shell's environment.
+    #[arg(long)]
+    use_shell_env: bool,
+}
+
+/// A graph export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// JSON: nodes and edges (docs/graph-json.md).
+    Json,
+}
+
+/// Loads the side, writes the export, and returns the exit code: 2 when some input could not be
+/// read (the export of everything else is still written), else 0.
+pub(crate) fn run_graph(args: &GraphArgs) -> Result<u8> {
+    let mut options = parity::LoadOptions::default();
+    options.compose.profiles = args.profiles.clone();
+    options.compose.use_process_env = args.use_shell_env;
+    let environment = parity::load_with(&args.root, &options)
+        .with_context(|| format!("loading {}", args.root.display()))?;
+    {
+        let mut stderr = io::stderr().lock();
+        for diagnostic in &environment.diagnostics {
+            if diagnostic.level == parity::DiagnosticLevel::Note {
+                continue;
+            }
+            let _ = writeln!(
+                stderr,
+                "{}: {}: {}",
+                diagnostic.origin,
+                diagnostic.level.as_str(),
+                diagnostic.message
+            );
+        }
+    }
+    let mut buffer = Vec::new();
+    match args.format {
+        GraphFormat::Dot => parity::render_graph_dot(&environment.graph, &mut buffer)?,
+        GraphFormat::Mermaid => parity::render_graph_mermaid(&environment.graph, &mut buffer)?,
+        GraphFormat::Json => parity::render_graph_json(&environment.graph, &mut buffer)?,
+    }
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout.write_all(&buffer)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(if environment.has_errors() { 2 } else { 0 })
+}

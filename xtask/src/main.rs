@@ -3,9 +3,17 @@
 //! - `cargo xtask ci`: run exactly what `.ci/run` runs (fmt check, clippy, the README's tests), so
 //!   local runs and CI never diverge.
 //! - `cargo xtask tidy`: check the repository's invariants (also run as a test).
+//! - `cargo xtask gen --services N --out DIR`: write a synthetic local/prod pair with planted
+//!   drifts.
+//! - `cargo xtask bench`: release build, 1k and 10k services, wall time, MB/s, peak memory and
+//!   the ratio to the single-threaded YAML parse-only floor (see docs/performance.md).
+//! - `cargo xtask fuzz`: run every fuzz target under `fuzz/` for a bounded time.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
+mod fuzz;
+mod synthetic;
 mod tidy;
 
 use std::process::Command;
@@ -16,6 +24,10 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => run_ci(),
+        Some("gen") => synthetic::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        Some("floor") => bench::floor(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("tidy") => {
             let problems = tidy::check(&tidy::workspace_root())?;
             if problems.is_empty() {
@@ -29,7 +41,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy>");
+            eprintln!("usage: cargo xtask <ci|tidy|gen|bench|fuzz>");
             bail!("unknown or missing command")
         }
     }

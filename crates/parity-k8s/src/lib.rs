@@ -35,7 +35,7 @@ use std::sync::Arc;
 use parity_model::{Diagnostic, Environment, Origin};
 use parity_source::yaml::{self, Node};
 
-pub use discover::discover;
+pub use discover::{discover, discover_candidates};
 
 /// The objects parsed from one file, and what went wrong reading it.
 ///
@@ -89,25 +89,49 @@ pub struct K8sObject {
 /// Never fails: a syntax error, a document that is not a Kubernetes object, or a field of the
 /// wrong type becomes a diagnostic, and the rest of the file is still read.
 pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
-    let mut diagnostics = Vec::new();
-    let mut objects = Vec::new();
     if is_kustomization_path(&display) {
-        diagnostics.push(Diagnostic::note(
+        let diagnostics = vec![Diagnostic::note(
             Origin::file(display.clone()),
             KUSTOMIZATION_NOTE,
-        ));
+        )];
         return ParsedFile {
             display,
-            objects,
+            objects: Vec::new(),
             diagnostics,
         };
     }
-    // kubectl and helm warn about a key written twice and keep the last value; so do we.
-    let limits = yaml::Limits {
+    let stream = yaml::parse_stream(text, manifest_limits());
+    read_stream(display, text, &stream)
+}
+
+/// [`parse_file`] for a file found by [`discover_candidates`]: `None` when the file holds no
+/// Kubernetes object (the same test [`discover`] makes), from a single parse of the text. A
+/// caller that reads candidates in parallel parses each file once instead of twice.
+pub fn parse_file_if_manifest(display: Arc<str>, text: &str) -> Option<ParsedFile> {
+    if is_kustomization_path(&display) {
+        return Some(parse_file(display, text));
+    }
+    if !discover::mentions_objects(text) {
+        return None;
+    }
+    let stream = yaml::parse_stream(text, manifest_limits());
+    if stream.error.is_none() && !stream.documents.iter().any(is_k8s_document) {
+        return None;
+    }
+    Some(read_stream(display, text, &stream))
+}
+
+/// kubectl and helm warn about a key written twice and keep the last value; so do we.
+fn manifest_limits() -> yaml::Limits {
+    yaml::Limits {
         duplicate_keys: yaml::DuplicateKeys::LastWins,
         ..yaml::Limits::default()
-    };
-    let stream = yaml::parse_stream(text, limits);
+    }
+}
+
+fn read_stream(display: Arc<str>, text: &str, stream: &yaml::Stream) -> ParsedFile {
+    let mut diagnostics = Vec::new();
+    let mut objects = Vec::new();
     for warning in &stream.warnings {
         let origin = Origin::new(display.clone(), warning.line, warning.column);
         let message = format!(

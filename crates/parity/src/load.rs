@@ -63,15 +63,16 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Erro
             parity_terraform::load_module(path, &options.terraform, &mut env);
             return Ok(env);
         }
-        let manifests = parity_k8s::discover(path);
-        if manifests.is_empty() {
+        // Candidates by name only: whether a file holds objects is decided by the one parallel
+        // parse that reads it (parity_k8s::discover would parse every file a second time).
+        let candidates = parity_k8s::discover_candidates(path);
+        if !load_manifests(&candidates, options, &mut env) {
             env.diagnostics.push(Diagnostic::error(
                 Origin::file(Arc::from(env.root.as_str())),
                 "no compose file (compose.yaml, docker-compose.yml, ...) and no Kubernetes manifest (.yaml, .yml, .json) found",
             ));
             return Ok(env);
         }
-        load_manifests(&manifests, options, &mut env);
     } else if is_terraform_file_name(path) {
         // One file of a module: Terraform reads the whole folder.
         let folder = match path.parent() {
@@ -121,20 +122,35 @@ pub fn load_stream(display: &str, text: &str) -> Environment {
     env
 }
 
-/// Reads and parses manifests in parallel, then links them in the order given.
-fn load_manifests(files: &[PathBuf], options: &LoadOptions, env: &mut Environment) {
-    let results: Vec<Result<parity_k8s::ParsedFile, Diagnostic>> = files
+/// Reads and parses candidate manifests in parallel, keeps those that hold Kubernetes objects,
+/// then links them in the order given (so the graph does not depend on thread timing). Returns
+/// whether any file was kept.
+fn load_manifests(candidates: &[PathBuf], options: &LoadOptions, env: &mut Environment) -> bool {
+    let results: Vec<Option<Result<parity_k8s::ParsedFile, Diagnostic>>> = candidates
         .par_iter()
         .map(|file| {
             let display: Arc<str> = Arc::from(file.display().to_string());
             match parity_source::read_text(file, options.max_file_bytes) {
-                Ok(text) => Ok(parity_k8s::parse_file(display, &text)),
-                Err(error) => Err(read_error(display, &error)),
+                Ok(text) => parity_k8s::parse_file_if_manifest(display, &text).map(Ok),
+                // Not UTF-8: report it only when it looks like a manifest, as discovery did.
+                Err(error @ parity_source::SourceError::NotUtf8 { .. }) => {
+                    let bytes = std::fs::read(file).unwrap_or_default();
+                    let text = String::from_utf8_lossy(&bytes);
+                    (text.contains("apiVersion") && text.contains("kind"))
+                        .then(|| Err(read_error(display, &error)))
+                }
+                // A file that cannot be opened was skipped by discovery; one over the size
+                // limit is reported, since its content was never looked at.
+                Err(parity_source::SourceError::Io { .. }) => None,
+                Err(error) => Some(Err(read_error(display, &error))),
             }
         })
         .collect();
     let mut parsed = Vec::with_capacity(results.len());
-    for (file, result) in files.iter().zip(results) {
+    let mut any = false;
+    for (file, result) in candidates.iter().zip(results) {
+        let Some(result) = result else { continue };
+        any = true;
         env.files.push(file.display().to_string());
         match result {
             Ok(file) => parsed.push(file),
@@ -142,6 +158,7 @@ fn load_manifests(files: &[PathBuf], options: &LoadOptions, env: &mut Environmen
         }
     }
     parity_k8s::build(parsed, env);
+    any
 }
 
 fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnostic {

@@ -29,6 +29,9 @@ const MAX_DEPTH: usize = 64;
 pub(crate) struct SourceFile {
     pub(crate) display: Arc<str>,
     line_starts: Vec<usize>,
+    /// Positions do not refer to this file's text (a `.tf.json` file converted to HCL): every
+    /// origin names the whole file.
+    whole_file: bool,
 }
 
 impl SourceFile {
@@ -43,11 +46,24 @@ impl SourceFile {
         Self {
             display,
             line_starts,
+            whole_file: false,
+        }
+    }
+
+    /// A file whose parsed text is not what is on disk: origins name the whole file.
+    pub(crate) fn without_positions(display: Arc<str>) -> Self {
+        Self {
+            display,
+            line_starts: vec![0],
+            whole_file: true,
         }
     }
 
     /// The origin of a byte offset (1-based line and column; the column counts bytes).
     pub(crate) fn origin_at(&self, offset: usize) -> Origin {
+        if self.whole_file {
+            return Origin::file(self.display.clone());
+        }
         let line = self.line_starts.partition_point(|start| *start <= offset);
         let start = line
             .checked_sub(1)
@@ -378,15 +394,21 @@ impl<'a> Scope<'a> {
                         })?;
                         if for_expr.grouping {
                             grouped.entry(key_text).or_default().push(value);
-                        } else if object.contains_key(&key_text) {
-                            return Err(EvalError::new(
-                                inner.origin_of(key_expr.span()),
-                                format!(
-                                    "duplicate object key {key_text:?} in for expression (add `...` after the value to group them)"
-                                ),
-                            ));
                         } else {
-                            object.insert(key_text, value);
+                            match object.entry(key_text) {
+                                std::collections::btree_map::Entry::Occupied(entry) => {
+                                    return Err(EvalError::new(
+                                        inner.origin_of(key_expr.span()),
+                                        format!(
+                                            "duplicate object key {:?} in for expression (add `...` after the value to group them)",
+                                            entry.key()
+                                        ),
+                                    ));
+                                }
+                                std::collections::btree_map::Entry::Vacant(entry) => {
+                                    entry.insert(value);
+                                }
+                            }
                         }
                     }
                     None => list.push(value),

@@ -864,7 +864,11 @@ fn go_replacement(replacement: &str) -> String {
     let mut out = String::with_capacity(replacement.len());
     let mut chars = replacement.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '$'
+        if c == '$' && chars.peek() == Some(&'$') {
+            // `$$` is a literal `$` in both syntaxes.
+            chars.next();
+            out.push_str("$$");
+        } else if c == '$'
             && chars
                 .peek()
                 .is_some_and(|next| next.is_ascii_alphanumeric() || *next == '_')
@@ -1082,15 +1086,23 @@ fn read_module_file(scope: &Scope<'_>, path: &str) -> Fallible<(PathBuf, String)
     };
     let lexical = normalize_lexically(&joined);
     let root_lexical = normalize_lexically(root);
+    let outside = || {
+        format!(
+            "{path:?} is outside the module tree; parity only reads files inside {}",
+            root.display()
+        )
+    };
+    // Checked on the path as written first (`../../etc/passwd`), then on the real path, so
+    // a symbolic link inside the tree cannot point outside it either.
+    if !lexical.starts_with(&root_lexical) {
+        return Err(outside());
+    }
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root_lexical.clone());
     let canonical = lexical
         .canonicalize()
         .map_err(|error| format!("cannot read {path:?}: {error}"))?;
     if !canonical.starts_with(&canonical_root) {
-        return Err(format!(
-            "{path:?} is outside the module tree; parity only reads files inside {}",
-            root.display()
-        ));
+        return Err(outside());
     }
     let metadata =
         std::fs::metadata(&canonical).map_err(|error| format!("cannot read {path:?}: {error}"))?;
@@ -1112,7 +1124,8 @@ pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                let at_parent = out.components().next_back() == Some(Component::ParentDir);
+                if at_parent || !out.pop() {
                     out.push("..");
                 }
             }
@@ -1140,8 +1153,8 @@ mod tests {
         assert_eq!(format_values("%s:%03d", &args).unwrap(), "api:008");
         assert_eq!(format_values("%-5s|", &args[..1]).unwrap(), "api  |");
         assert_eq!(
-            format_values("%.2f", &[Value::Number(3.14159)]).unwrap(),
-            "3.14"
+            format_values("%.2f", &[Value::Number(12.345)]).unwrap(),
+            "12.35"
         );
         assert_eq!(format_values("%q", &args[..1]).unwrap(), "\"api\"");
         assert_eq!(format_values("100%%", &[]).unwrap(), "100%");

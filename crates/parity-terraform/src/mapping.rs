@@ -570,7 +570,10 @@ fn ecs_task(task: &ResourceInstance, all: &[ResourceInstance]) -> Option<Service
     let body = &task.body;
     let (definitions, origin) = body.attribute("container_definitions")?;
     let definitions = match definitions {
-        Value::Unknown(crate::value::Unknown { encoded: Some(value), .. }) => (**value).clone(),
+        Value::Unknown(crate::value::Unknown {
+            encoded: Some(value),
+            ..
+        }) => (**value).clone(),
         Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
             Ok(json) => Value::from_json(&json),
             Err(_) => return None,

@@ -91,7 +91,7 @@ pub(crate) fn read_module(
             Ok(body) => {
                 // JSON files are converted to HCL first, so their positions only name the file.
                 let source = if is_json {
-                    SourceFile::new(display, "")
+                    SourceFile::without_positions(display)
                 } else {
                     SourceFile::new(display, &hcl_text)
                 };
@@ -290,6 +290,12 @@ pub(crate) enum VariableInput {
     Text(String, Origin),
 }
 
+/// The instances of a module call, each with its key (`null` without count or for_each).
+type ChildInstances<'m> = Rc<Vec<(Value, ModuleInstance<'m>)>>;
+
+/// One instance of a block: its key, `each.key`/`each.value`, and `count.index`.
+type Instance = (Option<InstanceKey>, Option<(Value, Value)>, Option<usize>);
+
 #[derive(Debug, Clone)]
 enum LocalState {
     InProgress,
@@ -307,7 +313,7 @@ pub(crate) struct ModuleInstance<'m> {
     locals: RefCell<HashMap<String, LocalState>>,
     local_stack: RefCell<Vec<String>>,
     attribute_guard: RefCell<HashSet<(String, String, String)>>,
-    children: RefCell<HashMap<String, Rc<Vec<(Value, ModuleInstance<'m>)>>>>,
+    children: RefCell<HashMap<String, ChildInstances<'m>>>,
     diagnostics: Rc<RefCell<Vec<Diagnostic>>>,
 }
 
@@ -504,7 +510,7 @@ impl<'m> ModuleInstance<'m> {
     }
 
     /// The child instances of module call `name`, created on first use.
-    fn child_instances(&self, name: &str) -> Option<Rc<Vec<(Value, ModuleInstance<'m>)>>> {
+    fn child_instances(&self, name: &str) -> Option<ChildInstances<'m>> {
         if let Some(existing) = self.children.borrow().get(name) {
             return Some(existing.clone());
         }
@@ -562,10 +568,7 @@ impl<'m> ModuleInstance<'m> {
 
     /// The instances of a block with `count` or `for_each`: (key, each, count.index). A block
     /// with neither has one instance without a key.
-    fn expand(
-        &self,
-        block: Located<'m, Block>,
-    ) -> Vec<(Option<InstanceKey>, Option<(Value, Value)>, Option<usize>)> {
+    fn expand(&self, block: Located<'m, Block>) -> Vec<Instance> {
         let body = &block.item.body;
         let scope = self.scope_for(block.file);
         if let Some(count) = body.get_attribute("count") {
@@ -1002,7 +1005,6 @@ impl Context for ModuleInstance<'_> {
         if body.has_attribute("count") || body.has_attribute("for_each") {
             return None;
         }
-        let definition = body.get_attribute(attribute)?;
         let guard_key = (
             resource_type.to_owned(),
             name.to_owned(),
@@ -1011,7 +1013,20 @@ impl Context for ModuleInstance<'_> {
         if !self.attribute_guard.borrow_mut().insert(guard_key.clone()) {
             return None;
         }
-        let result = self.scope_for(block.file).eval(&definition.value).ok();
+        let scope = self.scope_for(block.file);
+        let result = match body.get_attribute(attribute) {
+            Some(definition) => scope.eval(&definition.value).ok(),
+            // A nested block (`metadata { name = ... }`) reads as a list of objects, as
+            // `kubernetes_config_map_v1.app.metadata[0].name` expects.
+            None => {
+                let nested: Vec<Value> = body
+                    .blocks()
+                    .filter(|nested| nested.ident.value().as_str() == attribute)
+                    .map(|nested| block_value(&scope, &nested.body, 0))
+                    .collect();
+                (!nested.is_empty()).then_some(Value::List(nested))
+            }
+        };
         self.attribute_guard.borrow_mut().remove(&guard_key);
         result
     }
@@ -1023,6 +1038,31 @@ impl Context for ModuleInstance<'_> {
     fn root_dir(&self) -> &Path {
         self.root_dir
     }
+}
+
+/// The attributes and nested blocks of a block body as an object value; attributes that do not
+/// evaluate are left out (they are reported where the resource itself is evaluated).
+fn block_value(scope: &Scope<'_>, body: &Body, depth: usize) -> Value {
+    let mut map = BTreeMap::new();
+    if depth > 16 {
+        return Value::Object(map);
+    }
+    for attribute in body.attributes() {
+        if let Ok(value) = scope.eval(&attribute.value) {
+            map.insert(attribute.key.value().as_str().to_owned(), value);
+        }
+    }
+    let mut nested: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for block in body.blocks() {
+        nested
+            .entry(block.ident.value().as_str().to_owned())
+            .or_default()
+            .push(block_value(scope, &block.body, depth + 1));
+    }
+    for (name, values) in nested {
+        map.insert(name, Value::List(values));
+    }
+    Value::Object(map)
 }
 
 /// A context with no variables, locals or resources: for `.tfvars` files, variable defaults and

@@ -41,7 +41,13 @@ fn dump(env: &Environment) -> String {
     for (_, node) in env.graph.nodes() {
         match node {
             Node::Service(service) => {
-                let _ = writeln!(out, "service {} ({}) at {}", service.name, service.kind.as_str(), service.origin);
+                let _ = writeln!(
+                    out,
+                    "service {} ({}) at {}",
+                    service.name,
+                    service.kind.as_str(),
+                    service.origin
+                );
                 if let Some(replicas) = service.replicas {
                     let _ = writeln!(out, "  replicas {replicas}");
                 }
@@ -49,15 +55,39 @@ fn dump(env: &Environment) -> String {
                     let _ = writeln!(out, "  label {key}={value}");
                 }
                 for container in &service.containers {
-                    let image = container.image.as_ref().map(|i| i.raw.as_str()).unwrap_or("-");
-                    let at = container.image_origin.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let image = container
+                        .image
+                        .as_ref()
+                        .map(|i| i.raw.as_str())
+                        .unwrap_or("-");
+                    let at = container
+                        .image_origin
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
                     let init = if container.init { " (init)" } else { "" };
-                    let _ = writeln!(out, "  container {}{init} image {image} at {at}", container.name);
+                    let _ = writeln!(
+                        out,
+                        "  container {}{init} image {image} at {at}",
+                        container.name
+                    );
                     for var in &container.env {
-                        let _ = writeln!(out, "    env {} = {} at {}", var.name, var.value.describe(), var.origin);
+                        let _ = writeln!(
+                            out,
+                            "    env {} = {} at {}",
+                            var.name,
+                            var.value.describe(),
+                            var.origin
+                        );
                     }
                     for port in &container.ports {
-                        let _ = writeln!(out, "    port {}/{} at {}", port.container, port.protocol.as_str(), port.origin);
+                        let _ = writeln!(
+                            out,
+                            "    port {}/{} at {}",
+                            port.container,
+                            port.protocol.as_str(),
+                            port.origin
+                        );
                     }
                 }
             }
@@ -72,13 +102,25 @@ fn dump(env: &Environment) -> String {
                 );
             }
             Node::ConfigSource(source) => {
-                let _ = writeln!(out, "config {:?} {} at {}", source.kind, source.name, source.origin);
+                let _ = writeln!(
+                    out,
+                    "config {:?} {} at {}",
+                    source.kind, source.name, source.origin
+                );
                 for (key, (value, _)) in &source.entries {
                     let _ = writeln!(out, "  {key} = {}", value.shown());
                 }
             }
             Node::Resource(resource) => {
-                let _ = writeln!(out, "resource {} {} selector {:?} ports {:?} at {}", resource.kind, resource.name, resource.selector, resource.ports, resource.origin);
+                let _ = writeln!(
+                    out,
+                    "resource {} {} selector {:?} ports {:?} at {}",
+                    resource.kind,
+                    resource.name,
+                    resource.selector,
+                    resource.ports,
+                    resource.origin
+                );
             }
         }
     }
@@ -108,13 +150,20 @@ fn fixtures() {
 fn example_app() {
     let env = load_fixture("examples/shop-terraform/prod", &TerraformOptions::default());
     insta::assert_snapshot!("example-shop-terraform", dump(&env));
-    let api = env.graph.services().find(|(_, s)| s.name == "api").unwrap().1;
+    let api = env
+        .graph
+        .services()
+        .find(|(_, s)| s.name == "api")
+        .unwrap()
+        .1;
     let image = api.containers[0].image.as_ref().unwrap();
     // The repository URL is only known after apply; the tag comes from terraform.tfvars.
     assert_eq!(image.tag.as_deref(), Some("1.8.0"));
     assert_eq!(image.registry, parity_terraform::UNKNOWN_REGISTRY);
     let database_url = api.containers[0].env_var("DATABASE_URL").unwrap();
-    assert!(matches!(&database_url.value, EnvValue::Unknown(what) if what == "aws_db_instance.main.address"));
+    assert!(
+        matches!(&database_url.value, EnvValue::Unknown(what) if what == "aws_db_instance.main.address")
+    );
     let log_level = api.containers[0].env_var("LOG_LEVEL").unwrap();
     assert_eq!(log_level.value.known().unwrap().expose(), "info");
 }

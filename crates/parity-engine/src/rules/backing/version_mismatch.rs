@@ -94,7 +94,13 @@ pub(crate) fn compare_versions(local: &str, prod: &str) -> Option<VersionDiffere
 }
 
 impl VersionMismatch {
-    fn finding(&self, pair: &BackingPairRef<'_>, local_version: &str, prod_version: &str, image: &parity_model::ImageRef) -> Option<Finding> {
+    fn finding(
+        &self,
+        pair: &BackingPairRef<'_>,
+        local_version: &str,
+        prod_version: &str,
+        image: &parity_model::ImageRef,
+    ) -> Option<Finding> {
         let meta = self.meta();
         let difference = compare_versions(local_version, prod_version)?;
         let (severity, what) = match difference {
@@ -179,19 +185,43 @@ mod tests {
         assert_eq!(tag_version("7.2.4-bookworm").as_deref(), Some("7.2.4"));
         assert_eq!(tag_version("v2.11").as_deref(), Some("2.11"));
         assert_eq!(tag_version("latest"), None);
-        assert_eq!(compare_versions("16", "14.9"), Some(VersionDifference::Major));
-        assert_eq!(compare_versions("7.2", "7.1"), Some(VersionDifference::Minor));
-        assert_eq!(compare_versions("16", "16.3"), Some(VersionDifference::Same));
-        assert_eq!(compare_versions("8", "8.0.35"), Some(VersionDifference::Same));
+        assert_eq!(
+            compare_versions("16", "14.9"),
+            Some(VersionDifference::Major)
+        );
+        assert_eq!(
+            compare_versions("7.2", "7.1"),
+            Some(VersionDifference::Minor)
+        );
+        assert_eq!(
+            compare_versions("16", "16.3"),
+            Some(VersionDifference::Same)
+        );
+        assert_eq!(
+            compare_versions("8", "8.0.35"),
+            Some(VersionDifference::Same)
+        );
         assert_eq!(compare_versions("6", "6.x"), Some(VersionDifference::Same));
     }
 
     #[test]
     fn major_is_an_error_minor_a_note_and_pairing_is_by_engine() {
         let local = environment(vec![
-            Node::Service(with_image(compose_service("db", 10), "postgres:16-alpine", 11)),
-            Node::Service(with_image(compose_service("cache", 20), "redis:7.2-alpine", 21)),
-            Node::Service(with_image(compose_service("queue", 30), "rabbitmq:3.13", 31)),
+            Node::Service(with_image(
+                compose_service("db", 10),
+                "postgres:16-alpine",
+                11,
+            )),
+            Node::Service(with_image(
+                compose_service("cache", 20),
+                "redis:7.2-alpine",
+                21,
+            )),
+            Node::Service(with_image(
+                compose_service("queue", 30),
+                "rabbitmq:3.13",
+                31,
+            )),
         ]);
         let prod = environment(vec![
             managed("shop-production-db", "postgres", Some("14.9"), 5),
@@ -207,14 +237,14 @@ mod tests {
             summary,
             [
                 (
-                    "db".to_owned(),
-                    Severity::Error,
-                    "postgres major version of `db` differs: local 16 (`postgres:16-alpine`), prod 14.9 (managed `shop-production-db`)".to_owned()
-                ),
-                (
                     "cache".to_owned(),
                     Severity::Note,
                     "redis minor version of `cache` differs: local 7.2 (`redis:7.2-alpine`), prod 7.1 (managed `sessions`)".to_owned()
+                ),
+                (
+                    "db".to_owned(),
+                    Severity::Error,
+                    "postgres major version of `db` differs: local 16 (`postgres:16-alpine`), prod 14.9 (managed `shop-production-db`)".to_owned()
                 ),
             ]
         );
@@ -240,7 +270,11 @@ mod tests {
         // pair, so no finding.
         let local = environment(vec![
             Node::Service(with_image(compose_service("orders", 10), "postgres:16", 11)),
-            Node::Service(with_image(compose_service("billing", 20), "postgres:16", 21)),
+            Node::Service(with_image(
+                compose_service("billing", 20),
+                "postgres:16",
+                21,
+            )),
         ]);
         let prod = environment(vec![managed("main", "postgres", Some("14.9"), 5)]);
         assert!(run_rule_on(&VersionMismatch, &local, &prod).is_empty());

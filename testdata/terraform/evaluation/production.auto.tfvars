@@ -1,0 +1,4 @@
+# Loaded after terraform.tfvars: wins.
+environment = "production"
+workers     = ["email", "billing", "email"]
+replicas    = "3"

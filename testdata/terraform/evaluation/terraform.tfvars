@@ -1,0 +1,2 @@
+environment = "staging"
+image_tag   = "1.0.0"

@@ -14,7 +14,7 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor"];
 ///
 /// A file counts when one of its documents has `apiVersion` and `kind`, or when it mentions both
 /// but does not parse (so its syntax error is reported instead of the file going unnoticed).
-/// kustomization files are listed too, so reading them can say they are not built yet. Hidden
+/// kustomization files are listed too, so the caller can build them. Hidden
 /// folders, symlinked folders (they could loop), and the `templates/` folder of an unrendered Helm
 /// chart (Go templates are not YAML) are skipped. Unreadable entries are skipped silently: the
 /// caller reads the files it is given and reports those errors.

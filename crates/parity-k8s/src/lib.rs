@@ -195,8 +195,9 @@ pub fn is_k8s_document(root: &Node) -> bool {
     non_empty("apiVersion") && non_empty("kind")
 }
 
-const KUSTOMIZATION_NOTE: &str = "kustomization.yaml found: kustomize overlays are not built yet, \
-                                  reading the manifests as plain files";
+const KUSTOMIZATION_NOTE: &str = "this is a kustomization: it is built when its folder is given \
+                                  (`parity diff LOCAL path/to/overlay`); read as a single file or \
+                                  from standard input it holds no objects";
 
 /// kustomize reads `kustomization.yaml`, `kustomization.yml` or `Kustomization`.
 fn is_kustomization_path(display: &str) -> bool {

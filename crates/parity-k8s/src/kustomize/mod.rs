@@ -824,9 +824,11 @@ impl Builder {
     }
 
     /// Documents of a patch written inline in the kustomization. Their lines are counted from
-    /// the line the patch text starts on, so positions point into the kustomization file.
+    /// the line the patch text starts on (a block scalar's node is placed on its first content
+    /// line), so positions point into the kustomization file.
     fn inline_documents(&mut self, text: &str, at: Pos) -> Vec<Node> {
         let (index, first_line) = position::decode(at.line);
+        let first_line = first_line.saturating_sub(1);
         let stream = yaml::parse_stream(text, yaml::Limits::default());
         if let Some(error) = &stream.error {
             let at = Pos {

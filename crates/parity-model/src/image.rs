@@ -34,7 +34,18 @@ impl fmt::Display for ImageRefError {
 
 impl std::error::Error for ImageRefError {}
 
+/// The registry of an image reference whose repository is only known after deploy (Terraform:
+/// `"${aws_ecr_repository.api.repository_url}:1.8.0"`); its tag and digest are still known.
+/// The `repository` field then names the reference the repository comes from.
+pub const UNKNOWN_REGISTRY: &str = "(known after apply)";
+
 impl ImageRef {
+    /// Whether the registry and repository are only known after deploy (see
+    /// [`UNKNOWN_REGISTRY`]): only the tag and digest can be compared.
+    pub fn is_repository_unknown(&self) -> bool {
+        self.registry == UNKNOWN_REGISTRY
+    }
+
     /// The tag that is pulled: the written tag, or `latest` when neither tag nor digest is given.
     pub fn effective_tag(&self) -> Option<&str> {
         match (&self.tag, &self.digest) {

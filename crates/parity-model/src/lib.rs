@@ -31,7 +31,7 @@ pub use graph::{
     BackingService, ConfigSource, ConfigSourceKind, Edge, Environment, Node, NodeIndex, Resource,
     ResourceGraph,
 };
-pub use image::{ImageRef, ImageRefError, parse_image_ref};
+pub use image::{ImageRef, ImageRefError, UNKNOWN_REGISTRY, parse_image_ref};
 pub use origin::Origin;
 pub use report::{Pair, PairedBy, REPORT_VERSION, Report, SideDiagnostic, SideSummary, Summary};
 pub use rule::{RuleFamily, RuleMeta};

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use parity_model::{Diagnostic, Environment, Origin};
 
 pub use functions::FUNCTIONS;
-pub use mapping::UNKNOWN_REGISTRY;
+pub use parity_model::UNKNOWN_REGISTRY;
 pub use value::{Unknown, Value};
 
 use crate::module::{ConstContext, ModuleInstance, VariableInput};

@@ -10,11 +10,10 @@ use parity_model::{
     Service, ServiceKind, parse_image_ref,
 };
 
+use parity_model::UNKNOWN_REGISTRY;
+
 use crate::module::{Evaluated, ResourceInstance};
 use crate::value::Value;
-
-/// The label a registry image reference gets when its repository is only known after apply.
-pub const UNKNOWN_REGISTRY: &str = "(known after apply)";
 
 /// Nested blocks of a type, and object attributes of that name (the `.tf.json` form and
 /// attributes such as `env = [{...}]`), as evaluated bodies.

@@ -158,7 +158,7 @@ fn example_app() {
         .1;
     let image = api.containers[0].image.as_ref().unwrap();
     // The repository URL is only known after apply; the tag comes from terraform.tfvars.
-    assert_eq!(image.tag.as_deref(), Some("1.8.0"));
+    assert_eq!(image.tag.as_deref(), Some("1.7.3"));
     assert_eq!(image.registry, parity_terraform::UNKNOWN_REGISTRY);
     let database_url = api.containers[0].env_var("DATABASE_URL").unwrap();
     assert!(
@@ -166,4 +166,85 @@ fn example_app() {
     );
     let log_level = api.containers[0].env_var("LOG_LEVEL").unwrap();
     assert_eq!(log_level.value.known().unwrap().expose(), "info");
+}
+
+#[test]
+fn variables_follow_terraforms_precedence() {
+    // Defaults < terraform.tfvars < *.auto.tfvars < --var-file < --var.
+    let options = TerraformOptions {
+        var_files: vec![PathBuf::from("terraform/evaluation/qa.tfvars")],
+        vars: vec![
+            ("environment".to_owned(), "qa".to_owned()),
+            ("workers".to_owned(), r#"["reports"]"#.to_owned()),
+        ],
+        ..TerraformOptions::default()
+    };
+    let env = load_fixture("terraform/evaluation", &options);
+    let names: Vec<&str> = env.graph.services().map(|(_, s)| s.name.as_str()).collect();
+    // replicas = 1 from qa.tfvars; workers parsed from --var as HCL (a set of strings).
+    assert_eq!(names, ["web-0", "worker-reports"]);
+    let web = env.graph.services().next().unwrap().1;
+    let container = &web.containers[0];
+    assert_eq!(
+        container.image.as_ref().unwrap().raw,
+        "ghcr.io/acme/shop:1.1.0-rc.1"
+    );
+    let shown = |name: &str| {
+        container
+            .env_var(name)
+            .and_then(|v| v.value.shown().map(str::to_owned))
+    };
+    assert_eq!(shown("FEATURE_X").as_deref(), Some("on"));
+    // environment = "qa" from --var: the production-only variable is not set.
+    assert_eq!(shown("SENTRY"), None);
+    assert!(shown("BANNER").unwrap().starts_with("shop qa"));
+}
+
+#[test]
+fn templatefile_renders_directives_with_strip_markers() {
+    let env = load_fixture("terraform/evaluation", &TerraformOptions::default());
+    let web = env.graph.services().next().unwrap().1;
+    let encoded = web.containers[0]
+        .env_var("CONFIG")
+        .unwrap()
+        .value
+        .shown()
+        .unwrap()
+        .to_owned();
+    let decoded = parity_terraform::evaluate_expression(
+        &format!("base64decode(\"{encoded}\")"),
+        Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(
+        decoded.as_str(),
+        Some("environment: production\nfeature: search\nfeature: cart\n")
+    );
+}
+
+#[test]
+fn errors_have_locations_and_the_rest_still_loads() {
+    let env = load_fixture("terraform/errors", &TerraformOptions::default());
+    let messages: Vec<String> = env.diagnostics.iter().map(ToString::to_string).collect();
+    assert!(messages.contains(&"terraform/errors/broken.tf:3:3: error: syntax error: invalid block body; expected `}`, newline or identifier".to_owned()), "{messages:#?}");
+    assert!(messages.contains(&"terraform/errors/main.tf:2:3: error: local values refer to each other in a cycle: local.a -> local.b -> local.c -> local.a".to_owned()));
+    assert!(messages.contains(
+        &"terraform/errors/main.tf:6:11: error: call to unknown function `lenght`".to_owned()
+    ));
+    assert!(messages.contains(&"terraform/errors/main.tf:7:11: error: reference to undeclared input variable `var.not_declared`".to_owned()));
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("is outside the module tree"))
+    );
+    let ok = env
+        .graph
+        .services()
+        .find(|(_, s)| s.name == "ok")
+        .unwrap()
+        .1;
+    assert_eq!(
+        ok.containers[0].env_var("GREETING").unwrap().value.shown(),
+        Some("STILL EVALUATED")
+    );
 }

@@ -117,6 +117,41 @@ impl Rule for ImageMismatch {
             else {
                 continue;
             };
+            // A repository known only after apply (Terraform: an ECR repository's URL) with a
+            // known tag: the tag still says which version runs.
+            if local_image.is_repository_unknown() || prod_image.is_repository_unknown() {
+                let (Some(local_tag), Some(prod_tag)) =
+                    (local_image.effective_tag(), prod_image.effective_tag())
+                else {
+                    continue;
+                };
+                if local_tag == prod_tag || is_templated(local_tag) || is_templated(prod_tag) {
+                    continue;
+                }
+                let message = format!(
+                    "image tag of `{}` differs: local `{local_tag}`, prod `{prod_tag}` (prod image `{}`, its repository is known only after apply)",
+                    pair.display_name(),
+                    prod_image.raw
+                );
+                let mut finding = pair.finding(meta, message);
+                finding.key = Some(prod_container.name.clone());
+                finding.local = Some(local_image.raw.clone());
+                finding.prod = Some(prod_image.raw.clone());
+                let local_origin = local_container
+                    .image_origin
+                    .as_ref()
+                    .unwrap_or(&pair.local.origin);
+                let prod_origin = prod_container
+                    .image_origin
+                    .as_ref()
+                    .unwrap_or(&pair.prod.origin);
+                finding.locations = vec![
+                    location(Side::Local, local_origin),
+                    location(Side::Prod, prod_origin),
+                ];
+                out.push(finding);
+                continue;
+            }
             // An unrendered placeholder (`${REGISTRY}/api`, `{{ .Values.image }}`) is filled in at
             // deploy time; what it becomes is unknown, so there is nothing to compare.
             if is_templated(&local_image.raw) || is_templated(&prod_image.raw) {
@@ -335,6 +370,32 @@ mod tests {
         };
         assert!(run_rule(&ImageMismatch, vec![built], prod()).is_empty());
         assert!(run_rule(&ImageMismatch, vec![compose_service("api", 3)], prod()).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_repository_still_compares_its_tag() {
+        let unknown = |tag: &str| ImageRef {
+            raw: format!("${{aws_ecr_repository.api.repository_url}}:{tag}"),
+            registry: parity_model::UNKNOWN_REGISTRY.to_owned(),
+            repository: "aws_ecr_repository.api.repository_url".to_owned(),
+            tag: Some(tag.to_owned()),
+            digest: None,
+        };
+        let local = with_image(compose_service("api", 3), "ghcr.io/acme/api:1.8.0", 4);
+        let mut prod = k8s_workload("api", "Deployment", 7);
+        let mut container = Container::new("api");
+        container.image = Some(unknown("1.7.3"));
+        prod.containers.push(container);
+        let findings = run_rule(&ImageMismatch, vec![local.clone()], vec![prod.clone()]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].message,
+            "image tag of `api` differs: local `1.8.0`, prod `1.7.3` (prod image `${aws_ecr_repository.api.repository_url}:1.7.3`, its repository is known only after apply)"
+        );
+        if let Some(container) = prod.containers.first_mut() {
+            container.image = Some(unknown("1.8.0"));
+        }
+        assert!(run_rule(&ImageMismatch, vec![local], vec![prod]).is_empty());
     }
 
     #[test]

@@ -14,6 +14,11 @@ use parity_model::{Finding, Report, Severity, Side};
 /// large graphs, and such a picture no longer helps a reviewer.
 const MAX_DIAGRAM_NODES: usize = 150;
 
+/// Budget for the per-service findings: GitHub rejects comments over 65,536 characters, and the
+/// rest of the report (summary, diagram, diagnostics) needs room too. Past it, the remaining
+/// services are counted instead of listed.
+const MAX_FINDINGS_BYTES: usize = 45_000;
+
 /// Writes the Markdown report.
 pub fn render_markdown(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
     let summary = report.summary();
@@ -63,13 +68,37 @@ pub fn render_markdown(report: &Report, out: &mut dyn io::Write) -> io::Result<(
 
     if !report.findings.is_empty() {
         writeln!(out, "### Findings by service\n")?;
+        let mut groups: Vec<Vec<&Finding>> = Vec::new();
         let mut findings = report.findings.iter().peekable();
         while let Some(first) = findings.next() {
             let mut group: Vec<&Finding> = vec![first];
             while let Some(next) = findings.next_if(|next| next.service == first.service) {
                 group.push(next);
             }
-            write_service_group(&group, out)?;
+            groups.push(group);
+        }
+        let mut written = 0;
+        for (index, group) in groups.iter().enumerate() {
+            let mut block = Vec::new();
+            write_service_group(group, &mut block)?;
+            if written + block.len() > MAX_FINDINGS_BYTES {
+                let rest = groups.get(index..).unwrap_or_default();
+                let findings: usize = rest.iter().map(Vec::len).sum();
+                writeln!(
+                    out,
+                    "_… and {} more {} with {} (too long for one comment; the text, JSON or SARIF report has them all)._\n",
+                    rest.len(),
+                    if rest.len() == 1 {
+                        "service"
+                    } else {
+                        "services"
+                    },
+                    plural(findings, "finding")
+                )?;
+                break;
+            }
+            written += block.len();
+            out.write_all(&block)?;
         }
     }
 
@@ -529,7 +558,10 @@ mod tests {
             text.contains("<b>a|b&lt;img src=x onerror=alert(1)&gt;</b>"),
             "{text}"
         );
-        assert!(text.contains("| error | `image-mismatch` | image of"), "{text}");
+        assert!(
+            text.contains("| error | `image-mismatch` | image of"),
+            "{text}"
+        );
         assert!(
             text.contains(
                 "image of `a\\|b` differs: &lt;b&gt;x&lt;/b&gt; \\| @\u{200b}team \\*now\\* second |"
@@ -538,6 +570,36 @@ mod tests {
         );
         assert!(text.contains("[\"we#quot;ird#35;1 ⇄ api-prod\"]"), "{text}");
         assert!(!text.contains("<img"));
+    }
+
+    #[test]
+    fn huge_reports_stay_within_a_pull_request_comment() {
+        let mut report = sample::report();
+        let template = report.findings[0].clone();
+        report.findings = (0..3000)
+            .map(|index| {
+                let mut finding = template.clone();
+                finding.service = format!("service-{index:04}");
+                finding
+            })
+            .collect();
+        let text = render(&report);
+        assert!(
+            text.chars().count() < 65_536,
+            "{} chars",
+            text.chars().count()
+        );
+        assert!(text.contains("<b>service-0000</b>"));
+        let listed = text.matches("<details><summary>🔴").count();
+        assert!(listed > 50, "{listed} services listed");
+        let rest = 3000 - listed;
+        assert!(
+            text.contains(&format!(
+                "_… and {rest} more services with {rest} findings (too long for one comment"
+            )),
+            "{}",
+            text.lines().rev().take(12).collect::<Vec<_>>().join("\n")
+        );
     }
 
     #[test]

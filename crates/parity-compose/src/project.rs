@@ -14,7 +14,7 @@ use parity_model::{
     Node, NodeIndex, Origin, SensitiveText,
 };
 use parity_source::yaml::{Limits, parse_document};
-use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, read_text};
+use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_text};
 
 use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
@@ -46,6 +46,7 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
         reported_cycles: HashSet::new(),
         base_dirs: HashMap::new(),
         env_files: HashMap::new(),
+        given: files.to_vec(),
     };
     project.read_dotenv();
     let mut merged = Val::new(
@@ -104,6 +105,8 @@ struct Project<'a> {
     /// directory for the files given to [`load`], the file's own directory for `extends` files.
     base_dirs: HashMap<Arc<str>, PathBuf>,
     env_files: HashMap<PathBuf, Option<LoadedEnvFile>>,
+    /// The files given to [`load`]; every other file read must stay under their folders.
+    given: Vec<PathBuf>,
 }
 
 /// A variable of the project environment: the process environment (when enabled) wins over `.env`,
@@ -149,8 +152,35 @@ impl Project<'_> {
         }
     }
 
+    /// Files named inside the project (`env_file`, `extends`, `include`, `.env`) must stay under
+    /// the folder of a file given to [`load`], after `..` and symbolic links: parity never reads
+    /// outside the roots it is given.
+    fn check_within_roots(&self, path: &Path) -> Result<(), SourceError> {
+        if self.given.iter().any(|given| given == path) {
+            return Ok(());
+        }
+        let mut first_error = None;
+        for given in &self.given {
+            let root = match given.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            match check_within(root, path) {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
     /// Reads a file as text; a failure is an error diagnostic.
     fn read(&mut self, path: &Path, display: &Arc<str>) -> Option<String> {
+        if let Err(error) = self.check_within_roots(path) {
+            self.push(Diagnostic::error(Origin::file(display.clone()), error.to_string()));
+            return None;
+        }
         match read_text(path, DEFAULT_MAX_FILE_BYTES) {
             Ok(text) => Some(text),
             Err(error) => {

@@ -33,6 +33,26 @@ pub enum SourceError {
         /// 1-based column (in bytes) of the first invalid byte.
         column: u32,
     },
+    /// The path leads outside the folder parity was given (through `..` or a symbolic link), or
+    /// is not a regular file (a device, a FIFO): it is not read.
+    #[error(
+        "{} is outside {}: parity reads only regular files under the folders it is given (a `..` or a symbolic link leads out)",
+        path.display(),
+        root.display()
+    )]
+    OutsideRoot {
+        /// The path as written or found.
+        path: PathBuf,
+        /// The folder it had to stay in.
+        root: PathBuf,
+    },
+    /// The path names something other than a regular file (a device such as `/dev/zero`, a
+    /// FIFO, a socket), which could block or never end.
+    #[error("{} is not a regular file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
 }
 
 impl SourceError {

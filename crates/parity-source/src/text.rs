@@ -37,6 +37,43 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, SourceError> {
     decode_text(path, bytes)
 }
 
+/// Checks that `path`, a file named inside an input (an `env_file`, an `extends` or `include`
+/// file, a symlinked manifest), stays under `root` and is a regular file, before it is read.
+///
+/// Both are resolved through symbolic links, so a link inside the root that points outside is
+/// refused as well as a `../../etc/passwd`. A path that does not exist passes: reading it then
+/// reports that it is missing, which says more than "outside". Paths the user gave on the
+/// command line are not checked: those are the roots.
+pub fn check_within(root: &Path, path: &Path) -> Result<(), SourceError> {
+    let resolved = match path.canonicalize() {
+        Ok(resolved) => resolved,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(SourceError::Io {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let root_resolved = root.canonicalize().map_err(|source| SourceError::Io {
+        path: root.to_owned(),
+        source,
+    })?;
+    if !resolved.starts_with(&root_resolved) {
+        return Err(SourceError::OutsideRoot {
+            path: path.to_owned(),
+            root: root.to_owned(),
+        });
+    }
+    let is_file = std::fs::metadata(&resolved).is_ok_and(|metadata| metadata.is_file());
+    if !is_file && !resolved.is_dir() {
+        return Err(SourceError::NotAFile {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
+}
+
 /// Turns bytes into text: strips a UTF-8 BOM and reports the position of the first byte that
 /// is not UTF-8.
 pub fn decode_text(path: &Path, mut bytes: Vec<u8>) -> Result<String, SourceError> {
@@ -70,6 +107,45 @@ mod tests {
         let error = decode_text(Path::new("x.yaml"), b"a: 1\nbb: \xff\n".to_vec()).unwrap_err();
         assert_eq!(error.position(), Some((2, 5)));
         assert_eq!(error.to_string(), "x.yaml:2:5: not valid UTF-8 text");
+    }
+
+    #[test]
+    fn paths_must_stay_under_the_root() {
+        let base =
+            std::env::temp_dir().join(format!("parity-source-within-{}", std::process::id()));
+        let root = base.join("project");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(base.join("secret.env"), "TOKEN=x\n").unwrap();
+        std::fs::write(root.join("sub/app.env"), "A=1\n").unwrap();
+        assert!(check_within(&root, &root.join("sub/app.env")).is_ok());
+        assert!(check_within(&root, &root.join("sub/../sub/app.env")).is_ok());
+        assert!(
+            check_within(&root, &root.join("missing.env")).is_ok(),
+            "a missing file is reported by the read"
+        );
+        let error = check_within(&root, &root.join("../secret.env")).unwrap_err();
+        assert!(matches!(error, SourceError::OutsideRoot { .. }));
+        assert!(
+            error.to_string().ends_with(
+                "parity reads only regular files under the folders it is given (a `..` or a symbolic link leads out)"
+            ),
+            "{error}"
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(base.join("secret.env"), root.join("link.env")).unwrap();
+            assert!(matches!(
+                check_within(&root, &root.join("link.env")),
+                Err(SourceError::OutsideRoot { .. })
+            ));
+            std::os::unix::fs::symlink("sub/app.env", root.join("inside.env")).unwrap();
+            assert!(check_within(&root, &root.join("inside.env")).is_ok());
+            assert!(matches!(
+                check_within(Path::new("/dev"), Path::new("/dev/zero")),
+                Err(SourceError::NotAFile { .. })
+            ));
+        }
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -126,10 +126,15 @@ pub fn load_stream(display: &str, text: &str) -> Environment {
 /// then links them in the order given (so the graph does not depend on thread timing). Returns
 /// whether any file was kept.
 fn load_manifests(candidates: &[PathBuf], options: &LoadOptions, env: &mut Environment) -> bool {
+    let root = PathBuf::from(&env.root);
     let results: Vec<Option<Result<parity_k8s::ParsedFile, Diagnostic>>> = candidates
         .par_iter()
         .map(|file| {
             let display: Arc<str> = Arc::from(file.display().to_string());
+            // A symlinked file that leads out of the root is refused, not followed.
+            if let Err(error) = parity_source::check_within(&root, file) {
+                return Some(Err(read_error(display, &error)));
+            }
             match parity_source::read_text(file, options.max_file_bytes) {
                 Ok(text) => parity_k8s::parse_file_if_manifest(display, &text).map(Ok),
                 // Not UTF-8: report it only when it looks like a manifest, as discovery did.

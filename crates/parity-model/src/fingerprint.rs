@@ -99,6 +99,13 @@ impl Report {
             .collect()
     }
 
+    /// The fingerprint of one finding on its own, for findings outside [`Report::findings`]
+    /// (those a suppression hid). Equal to its entry in [`Report::fingerprints`] unless the
+    /// report holds an identical finding before it.
+    pub fn fingerprint_of(&self, finding: &Finding) -> Fingerprint {
+        Fingerprint(format!("{:016x}", self.finding_hash(finding).0))
+    }
+
     fn finding_hash(&self, finding: &Finding) -> Fnv1a {
         let mut hash = Fnv1a::new();
         hash.field(FINGERPRINT_SCHEME);
@@ -217,6 +224,7 @@ mod tests {
             prints[0],
             report("local", "local/compose.yaml", 12).fingerprints()[0]
         );
+        assert_eq!(twice.fingerprint_of(&twice.findings[1]), prints[0]);
     }
 
     #[test]

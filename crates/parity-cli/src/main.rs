@@ -59,10 +59,23 @@ enum Command {
 #[derive(clap::Args)]
 pub(crate) struct DiffArgs {
     /// The local side: a folder (compose files are found in it) or a file.
-    local: PathBuf,
-    /// The production side: a folder of Kubernetes manifests, a file, or `-` for standard input
-    /// (e.g. `helm template ... | parity diff compose.yaml -`).
-    prod: PathBuf,
+    #[arg(required_unless_present = "local_paths")]
+    local: Option<PathBuf>,
+    /// The production side: a folder of Kubernetes manifests or a kustomization (built as
+    /// `kustomize build` would), a file, or `-` for standard input (e.g. `helm template ... |
+    /// parity diff compose.yaml -`).
+    #[arg(required_unless_present = "prod_paths")]
+    prod: Option<PathBuf>,
+    /// The local side, as a flag instead of LOCAL. Repeated, the compose files are read as one
+    /// project, like `docker compose -f a.yaml -f b.yaml`.
+    #[arg(long = "local", value_name = "PATH", conflicts_with = "local")]
+    local_paths: Vec<PathBuf>,
+    /// A production environment, as a flag instead of PROD. Repeatable: local is compared with
+    /// each (`--prod k8s/overlays/production --prod k8s/overlays/staging`) and each gets its own
+    /// report; a report written to FILE goes to FILE with the environment's name before the
+    /// extension (report.production.json).
+    #[arg(long = "prod", value_name = "PATH", conflicts_with = "prod")]
+    prod_paths: Vec<PathBuf>,
     /// Output format: text, json, sarif, markdown, junit or github. Repeatable as FORMAT=FILE to
     /// write several reports in one run (`--format text --format sarif=parity.sarif`).
     #[arg(long = "format", value_name = "FORMAT[=FILE]", value_parser = format::parse_format_spec)]
@@ -161,25 +174,76 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 fn run_diff(args: &DiffArgs) -> Result<u8> {
     let plan = format::plan(&args.formats, args.output.as_deref())?;
-    let (mut report, policy) = compute_report(args)?;
-    if let Some(path) = &args.baseline {
-        baseline::apply(path, &mut report)?;
+    let (environments, policy) = compute_reports(args)?;
+    let several = environments.len() > 1;
+    if several
+        && plan
+            .iter()
+            .any(|(format, file)| file.is_none() && *format != format::Format::Text)
+    {
+        anyhow::bail!(
+            "several --prod environments need a file for each machine-readable report: e.g. --format json=report.json writes report.<environment>.json"
+        );
     }
+    let mut code = EXIT_CLEAN;
+    for (index, (label, mut report)) in environments.into_iter().enumerate() {
+        if let Some(path) = &args.baseline {
+            baseline::apply(path, &mut report)?;
+        }
+        let text_on_stdout = format::text_on_stdout(&plan);
+        if several && text_on_stdout {
+            let mut stdout = io::stdout().lock();
+            let gap = if index == 0 { "" } else { "\n" };
+            writeln!(
+                stdout,
+                "{gap}== environment {label} ({}) ==\n",
+                report.prod.root
+            )?;
+        }
+        print_diagnostics(&report, text_on_stdout);
+        if !text_on_stdout {
+            print_baseline_status(&report);
+        }
+        let colour = match args.color {
+            ColorChoice::Auto => format::Colour::Auto,
+            ColorChoice::Always => format::Colour::Always,
+            ColorChoice::Never => format::Colour::Never,
+        };
+        let environment_plan: Vec<(format::Format, Option<PathBuf>)> = if several {
+            plan.iter()
+                .map(|(format, file)| {
+                    (
+                        *format,
+                        file.as_deref().map(|file| per_environment(file, &label)),
+                    )
+                })
+                .collect()
+        } else {
+            plan.clone()
+        };
+        format::write_reports(&environment_plan, &report, &policy, colour)?;
+        code = code.max(exit_code(args, &report));
+    }
+    Ok(code)
+}
 
-    let text_on_stdout = format::text_on_stdout(&plan);
-    print_diagnostics(&report, text_on_stdout);
-    if !text_on_stdout {
-        print_baseline_status(&report);
-    }
-    let colour = match args.color {
-        ColorChoice::Auto => format::Colour::Auto,
-        ColorChoice::Always => format::Colour::Always,
-        ColorChoice::Never => format::Colour::Never,
+/// `report.json` for environment `production`: `report.production.json`.
+fn per_environment(file: &Path, label: &str) -> PathBuf {
+    let stem = file
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match file.extension() {
+        Some(extension) => format!("{stem}.{label}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{label}"),
     };
-    format::write_reports(&plan, &report, &policy, colour)?;
+    file.with_file_name(name)
+}
 
+/// The exit code one environment's report asks for.
+fn exit_code(args: &DiffArgs, report: &Report) -> u8 {
     if report.has_load_errors() {
-        return Ok(EXIT_ERROR);
+        return EXIT_ERROR;
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -187,10 +251,10 @@ fn run_diff(args: &DiffArgs) -> Result<u8> {
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
-    Ok(match threshold {
+    match threshold {
         Some(threshold) if report.has_findings_at(threshold) => EXIT_DRIFT,
         _ => EXIT_CLEAN,
-    })
+    }
 }
 
 /// When the text report is not on standard output, the baseline's effect still deserves a line.
@@ -217,7 +281,50 @@ fn print_baseline_status(report: &Report) {
 }
 
 /// Loads both sides and compares them under the policy: what `diff` and `baseline write` share.
+/// One production environment only.
 fn compute_report(args: &DiffArgs) -> Result<(Report, Policy)> {
+    let (mut environments, policy) = compute_reports(args)?;
+    if environments.len() != 1 {
+        anyhow::bail!("give one production side here (one PROD or one --prod)");
+    }
+    let (_, report) = environments.remove(0);
+    Ok((report, policy))
+}
+
+/// The environment names of several `--prod` paths: each path's last folder name
+/// (`k8s/overlays/production` -> `production`), numbered when two share one.
+fn environment_labels(prods: &[PathBuf]) -> Vec<String> {
+    let names: Vec<String> = prods
+        .iter()
+        .map(|path| {
+            if path == Path::new("-") {
+                return "stdin".to_owned();
+            }
+            let dir = if parity::is_kustomization_file_name(path) {
+                path.parent()
+            } else {
+                Some(path.as_path())
+            };
+            dir.and_then(|dir| dir.file_name())
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "prod".to_owned())
+        })
+        .collect();
+    names
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            if names.iter().filter(|other| *other == name).count() > 1 {
+                format!("{name}-{}", index + 1)
+            } else {
+                name.clone()
+            }
+        })
+        .collect()
+}
+
+/// Loads the local side once and each production environment, and compares local with each.
+fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
     let policy = match &args.policy {
         Some(path) => parity::load_policy(path)?,
         None => match std::env::current_dir()
@@ -238,16 +345,43 @@ fn compute_report(args: &DiffArgs) -> Result<(Report, Policy)> {
     let mut prod_options = options;
     prod_options.terraform.var_files = args.prod_var_files.clone();
     prod_options.terraform.vars = args.prod_vars.clone();
-    let (local, prod) = join_both(
-        || load_side(&args.local, &local_options),
-        || load_side(&args.prod, &prod_options),
+    let locals: Vec<PathBuf> = args
+        .local
+        .iter()
+        .chain(&args.local_paths)
+        .cloned()
+        .collect();
+    let prods: Vec<PathBuf> = args.prod.iter().chain(&args.prod_paths).cloned().collect();
+    if prods.iter().filter(|path| *path == Path::new("-")).count() > 1 {
+        anyhow::bail!("standard input (`-`) can be only one of the --prod environments");
+    }
+    // Local and the first environment load side by side; the others follow.
+    let (local, first_prod) = join_both(
+        || load_local(&locals, &local_options),
+        || prods.first().map(|path| load_side(path, &prod_options)),
     );
-    let (local, prod) = (
-        local.context("loading the local side")?,
-        prod.context("loading the prod side")?,
-    );
-    let report = parity::diff(&local, &prod, &policy);
-    Ok((report, policy))
+    let local = local.context("loading the local side")?;
+    let labels = environment_labels(&prods);
+    let mut reports = Vec::with_capacity(prods.len());
+    let mut first_prod = first_prod;
+    for (path, label) in prods.iter().zip(labels) {
+        let prod = match first_prod.take() {
+            Some(loaded) => loaded,
+            None => load_side(path, &prod_options),
+        }
+        .with_context(|| format!("loading the prod side {}", path.display()))?;
+        reports.push((label, parity::diff(&local, &prod, &policy)));
+    }
+    Ok((reports, policy))
+}
+
+/// The local side: one path, or several compose files read as one project.
+fn load_local(paths: &[PathBuf], options: &LoadOptions) -> Result<Environment> {
+    match paths {
+        [] => anyhow::bail!("no local side: give LOCAL or --local PATH"),
+        [path] => load_side(path, options),
+        _ => anyhow::bail!("give one local side (a folder or a compose file)"),
+    }
 }
 
 /// Runs both closures, the second on another thread: loading the two sides is independent.

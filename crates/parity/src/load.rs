@@ -65,14 +65,29 @@ pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Erro
         }
         // Candidates by name only: whether a file holds objects is decided by the one parallel
         // parse that reads it (parity_k8s::discover would parse every file a second time).
+        if parity_k8s::kustomize::kustomization_file(path).is_some() {
+            load_kustomization(path, options, &mut env);
+            return Ok(env);
+        }
         let candidates = parity_k8s::discover_candidates(path);
-        if !load_manifests(&candidates, options, &mut env) {
+        // Kustomizations inside the folder are built; the files they read are not read again.
+        let plan = parity_k8s::kustomize::plan_folder(path, &candidates, options.max_file_bytes);
+        let built_any = !plan.built.is_empty() || !plan.diagnostics.is_empty();
+        env.files.extend(plan.files_read);
+        env.diagnostics.extend(plan.diagnostics);
+        if !load_manifests(&plan.plain, plan.built, options, &mut env) && !built_any {
             env.diagnostics.push(Diagnostic::error(
                 Origin::file(Arc::from(env.root.as_str())),
                 "no compose file (compose.yaml, docker-compose.yml, ...) and no Kubernetes manifest (.yaml, .yml, .json) found",
             ));
             return Ok(env);
         }
+    } else if parity_k8s::kustomize::is_kustomization_file_name(path) {
+        let dir = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        load_kustomization(dir, options, &mut env);
     } else if is_terraform_file_name(path) {
         // One file of a module: Terraform reads the whole folder.
         let folder = match path.parent() {
@@ -125,7 +140,12 @@ pub fn load_stream(display: &str, text: &str) -> Environment {
 /// Reads and parses candidate manifests in parallel, keeps those that hold Kubernetes objects,
 /// then links them in the order given (so the graph does not depend on thread timing). Returns
 /// whether any file was kept.
-fn load_manifests(candidates: &[PathBuf], options: &LoadOptions, env: &mut Environment) -> bool {
+fn load_manifests(
+    candidates: &[PathBuf],
+    built: Vec<parity_k8s::ParsedFile>,
+    options: &LoadOptions,
+    env: &mut Environment,
+) -> bool {
     let root = PathBuf::from(&env.root);
     let results: Vec<Option<Result<parity_k8s::ParsedFile, Diagnostic>>> = candidates
         .par_iter()
@@ -151,7 +171,7 @@ fn load_manifests(candidates: &[PathBuf], options: &LoadOptions, env: &mut Envir
             }
         })
         .collect();
-    let mut parsed = Vec::with_capacity(results.len());
+    let mut parsed = built;
     let mut any = false;
     for (file, result) in candidates.iter().zip(results) {
         let Some(result) = result else { continue };
@@ -164,6 +184,21 @@ fn load_manifests(candidates: &[PathBuf], options: &LoadOptions, env: &mut Envir
     }
     parity_k8s::build(parsed, env);
     any
+}
+
+/// Builds the kustomization in `dir` as `kustomize build` would, reading nothing outside the
+/// repository that holds it.
+fn load_kustomization(dir: &Path, options: &LoadOptions, env: &mut Environment) {
+    let boundary = parity_k8s::kustomize::default_boundary(dir);
+    let rendering = parity_k8s::kustomize::render(dir, &boundary, options.max_file_bytes);
+    env.files
+        .extend(rendering.sources.iter().map(|source| source.to_string()));
+    let display = parity_k8s::kustomize::kustomization_file(dir)
+        .unwrap_or_else(|| dir.to_owned())
+        .display()
+        .to_string();
+    let parsed = rendering.into_parsed_file(Arc::from(display));
+    parity_k8s::build(vec![parsed], env);
 }
 
 fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnostic {

@@ -2,7 +2,7 @@
 //! databases, caches and brokers become [`BackingService`]s, Kubernetes config maps and secrets
 //! become [`ConfigSource`]s, `kubernetes_service` becomes a [`Resource`] with its selector.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use parity_model::{
     BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
@@ -138,6 +138,7 @@ fn number(value: &Value) -> Option<f64> {
 
 /// Maps every evaluated resource instance into `env`.
 pub(crate) fn map_resources(resources: &[ResourceInstance], env: &mut Environment) {
+    let ecs_services = index_ecs_services(resources);
     let mut services: Vec<Service> = Vec::new();
     let mut sources: Vec<ConfigSource> = Vec::new();
     for resource in resources {
@@ -238,7 +239,7 @@ pub(crate) fn map_resources(resources: &[ResourceInstance], env: &mut Environmen
                 }));
             }
             "aws_ecs_task_definition" => {
-                if let Some(service) = ecs_task(resource, resources) {
+                if let Some(service) = ecs_task(resource, &ecs_services) {
                     services.push(service);
                 }
             }
@@ -565,7 +566,37 @@ fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str
 
 /// An ECS task definition as a service: named after the `aws_ecs_service` that runs it (in the
 /// same module), else after its family.
-fn ecs_task(task: &ResourceInstance, all: &[ResourceInstance]) -> Option<Service> {
+/// ECS services by (module prefix, what their `task_definition` names): `ref:TYPE.NAME` for a
+/// reference to a task definition of the configuration, `family:NAME` for a family written out
+/// (`shop-api`, `shop-api:42`, or an ARN `...:task-definition/shop-api:42` in a state).
+type EcsServices<'a> = HashMap<(String, String), &'a ResourceInstance>;
+
+fn index_ecs_services(all: &[ResourceInstance]) -> EcsServices<'_> {
+    let mut index = HashMap::new();
+    for service in all.iter().filter(|r| r.resource_type == "aws_ecs_service") {
+        let key = match service.body.attribute("task_definition") {
+            Some((Value::Unknown(unknown), _)) => {
+                let mut parts = unknown.what.splitn(3, '.');
+                match (parts.next(), parts.next()) {
+                    (Some(resource_type), Some(name)) => format!("ref:{resource_type}.{name}"),
+                    _ => continue,
+                }
+            }
+            Some((Value::String(text), _)) => {
+                let text = text.rsplit("task-definition/").next().unwrap_or(text);
+                let family = text.split(':').next().unwrap_or(text);
+                format!("family:{family}")
+            }
+            _ => continue,
+        };
+        index
+            .entry((module_prefix(service).to_owned(), key))
+            .or_insert(service);
+    }
+    index
+}
+
+fn ecs_task(task: &ResourceInstance, ecs_services: &EcsServices<'_>) -> Option<Service> {
     let body = &task.body;
     let (definitions, origin) = body.attribute("container_definitions")?;
     let definitions = match definitions {
@@ -582,25 +613,13 @@ fn ecs_task(task: &ResourceInstance, all: &[ResourceInstance]) -> Option<Service
     let prefix = module_prefix(task);
     let reference = format!("{}.{}", task.resource_type, task.name);
     let family = body.string("family");
-    let ecs_service = all.iter().find(|candidate| {
-        candidate.resource_type == "aws_ecs_service"
-            && module_prefix(candidate) == prefix
-            && candidate
-                .body
-                .attribute("task_definition")
-                .is_some_and(|(value, _)| match value {
-                    Value::Unknown(unknown) => {
-                        unknown.what.starts_with(&format!("{reference}."))
-                            || unknown.what == reference
-                    }
-                    Value::String(text) => family.as_deref().is_some_and(|family| {
-                        text == family
-                            || text.starts_with(&format!("{family}:"))
-                            || text.contains(&format!("task-definition/{family}:"))
-                    }),
-                    _ => false,
-                })
-    });
+    let ecs_service = ecs_services
+        .get(&(prefix.to_owned(), format!("ref:{reference}")))
+        .or_else(|| {
+            let family = family.as_deref()?;
+            ecs_services.get(&(prefix.to_owned(), format!("family:{family}")))
+        })
+        .copied();
     let (name, kind, service_origin, replicas) = match ecs_service {
         Some(ecs) => (
             ecs.body.string("name").unwrap_or_else(|| ecs.name.clone()),

@@ -248,3 +248,25 @@ fn errors_have_locations_and_the_rest_still_loads() {
         Some("STILL EVALUATED")
     );
 }
+
+#[test]
+fn file_reads_inside_the_module_and_refuses_to_leave_it() {
+    let dir = testdata().join("terraform/evaluation");
+    let contents =
+        parity_terraform::evaluate_expression("file(\"templates/config.tftpl\")", &dir).unwrap();
+    assert!(
+        contents
+            .as_str()
+            .unwrap()
+            .starts_with("environment: ${environment}\n")
+    );
+    let escape =
+        parity_terraform::evaluate_expression("file(\"../kubernetes/main.tf\")", &dir).unwrap_err();
+    assert!(escape.contains("is outside the module tree"), "{escape}");
+    let absolute =
+        parity_terraform::evaluate_expression("file(\"/etc/hostname\")", &dir).unwrap_err();
+    assert!(
+        absolute.contains("is outside the module tree"),
+        "{absolute}"
+    );
+}

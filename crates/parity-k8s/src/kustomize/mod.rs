@@ -495,10 +495,14 @@ impl Builder {
     fn apply(&mut self, root: &Node, dir: &Path, resources: &mut Vec<Resource>) {
         for entry in root.as_map().unwrap_or(&[]) {
             if !SUPPORTED_FIELDS.contains(&entry.key.as_str()) {
-                let message = format!(
-                    "kustomization field `{}` is not applied by parity; the objects may differ from what `kustomize build` prints",
-                    entry.key
-                );
+                let message = if entry.key == "helmCharts" {
+                    "`helmCharts` are not rendered by parity: pipe `kustomize build --enable-helm` into `parity diff LOCAL -` to compare them".to_owned()
+                } else {
+                    format!(
+                        "kustomization field `{}` is not applied by parity; the objects may differ from what `kustomize build` prints",
+                        entry.key
+                    )
+                };
                 self.warning(Pos::of_entry(entry), message);
             }
         }
@@ -662,7 +666,7 @@ impl Builder {
         objects
     }
 
-    fn run_transformers(&mut self, root: &Node, dir: &Path, resources: &mut [Resource]) {
+    fn run_transformers(&mut self, root: &Node, dir: &Path, resources: &mut Vec<Resource>) {
         if let Some(patches) = root.get("patchesStrategicMerge") {
             self.note(
                 Pos::of(patches),
@@ -884,7 +888,7 @@ impl Builder {
         &mut self,
         item: &Node,
         dir: &Path,
-        resources: &mut [Resource],
+        resources: &mut Vec<Resource>,
         json_only: bool,
     ) {
         let at = Pos::of(item);
@@ -990,13 +994,15 @@ impl Builder {
         patch: &Node,
         selector: Option<&Selector>,
         at: Pos,
-        resources: &mut [Resource],
+        resources: &mut Vec<Resource>,
     ) {
         let kind = tree::text(patch.get("kind"));
         let name = tree::text(patch.path(&["metadata", "name"]));
         let namespace = tree::text(patch.path(&["metadata", "namespace"]));
+        let delete_object = patch.get("$patch").and_then(Node::as_str) == Some("delete");
         let mut matched = 0;
-        for resource in resources.iter_mut() {
+        let mut deleted = Vec::new();
+        for (position, resource) in resources.iter_mut().enumerate() {
             let selected = match selector {
                 Some(selector) => selector.matches(resource),
                 None => {
@@ -1009,6 +1015,11 @@ impl Builder {
                 continue;
             }
             matched += 1;
+            // `$patch: delete` at the top removes the object from the build.
+            if delete_object {
+                deleted.push(position);
+                continue;
+            }
             let built_in =
                 kinds::role_of(resource.api_version(), resource.kind()) != kinds::Role::Unknown;
             // The patch's own identity must not rename or move the target.
@@ -1020,6 +1031,9 @@ impl Builder {
             tree::remove(&mut body, "apiVersion");
             tree::remove(&mut body, "kind");
             patch::strategic_merge(&mut resource.object, &body, built_in);
+        }
+        for position in deleted.into_iter().rev() {
+            resources.remove(position);
         }
         if matched == 0 {
             let what = match (kind, name) {

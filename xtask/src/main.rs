@@ -3,6 +3,8 @@
 //! - `cargo xtask ci`: run exactly what `.ci/run` runs (fmt check, clippy, the README's tests), so
 //!   local runs and CI never diverge.
 //! - `cargo xtask tidy`: check the repository's invariants (also run as a test).
+//! - `cargo xtask docs [--check]`: write `docs/rules.md` from the rules' documentation (a test
+//!   fails when the committed file is stale).
 //! - `cargo xtask gen --services N --out DIR`: write a synthetic local/prod pair with planted
 //!   drifts.
 //! - `cargo xtask bench`: release build, 1k and 10k services, wall time, MB/s, peak memory and
@@ -12,6 +14,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod docs;
 mod fuzz;
 mod synthetic;
 mod tidy;
@@ -24,6 +27,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ci") => run_ci(),
+        Some("docs") => docs::run(&args[1..]),
         Some("gen") => synthetic::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("floor") => bench::floor(&args[1..]),
@@ -41,7 +45,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy|gen|bench|fuzz>");
+            eprintln!("usage: cargo xtask <ci|tidy|docs|gen|bench|fuzz>");
             bail!("unknown or missing command")
         }
     }

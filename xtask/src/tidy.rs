@@ -24,6 +24,7 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
     ("parity-terraform", &["parity-model", "parity-source"]),
     ("parity-engine", &["parity-model", "parity-source"]),
     ("parity-report", &["parity-model"]),
+    ("parity-rego", &["parity-model", "parity-engine"]),
     (
         "parity",
         &[
@@ -34,6 +35,7 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
             "parity-terraform",
             "parity-engine",
             "parity-report",
+            "parity-rego",
         ],
     ),
     ("parity-cli", &["parity"]),

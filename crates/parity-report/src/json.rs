@@ -17,6 +17,21 @@ struct JsonReport<'a> {
     /// Present only when a baseline was applied (an addition to schema version 1).
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<JsonBaseline<'a>>,
+    /// What suppressions hid, one entry per suppression with its count; present only when
+    /// something was suppressed (an addition to schema version 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<JsonSuppression<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    kind: &'a str,
+    description: &'a str,
+    reason: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    count: usize,
 }
 
 #[derive(Serialize)]
@@ -178,6 +193,19 @@ pub fn render_json(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
                 })
                 .collect(),
         }),
+        suppressed: report
+            .suppressed_counts()
+            .into_iter()
+            .map(|(by, count)| JsonSuppression {
+                kind: by.kind.as_str(),
+                description: &by.description,
+                reason: &by.reason,
+                file: &by.origin.file,
+                line: by.origin.line,
+                column: by.origin.column,
+                count,
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)

@@ -127,6 +127,26 @@ pub fn render_text(
             }
         }
     }
+    // Suppressed findings are counted by what hid them, so a reviewer sees what the policy and
+    // inline comments keep quiet.
+    let suppressed = report.suppressed_counts();
+    if !suppressed.is_empty() {
+        writeln!(
+            out,
+            "{} suppressed:",
+            plural(report.suppressed.len(), "finding")
+        )?;
+        for (by, count) in suppressed {
+            writeln!(
+                out,
+                "  {count:>3}  {} {} ({}): {}",
+                by.kind.as_str(),
+                by.description,
+                by.origin,
+                by.reason
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -70,6 +70,51 @@ pub fn is_module_dir(dir: &Path) -> bool {
 /// diagnostics (syntax errors with file, line and column; undeclared variables and unknown
 /// functions at their location; remote modules as notes).
 pub fn load_module(dir: &Path, options: &TerraformOptions, env: &mut Environment) {
+    // Evaluation recurses through references (a local using a local using a module output ...);
+    // a thread with a generous stack keeps deep but legal configurations from overflowing the
+    // caller's (often 2 MiB) thread stack. Chains are also capped (see `module.rs`).
+    let evaluated = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("parity-terraform".to_owned())
+            .stack_size(EVALUATION_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                let mut inner = Environment::new(env.root.clone());
+                load_module_here(dir, options, &mut inner);
+                inner
+            })
+            .ok()
+            .and_then(|handle| handle.join().ok())
+    });
+    match evaluated {
+        Some(inner) => {
+            env.files.extend(inner.files);
+            env.diagnostics.extend(inner.diagnostics);
+            merge_graph(inner.graph, env);
+        }
+        // No thread could be started: evaluate on the caller's stack.
+        None => load_module_here(dir, options, env),
+    }
+}
+
+/// Stack size of the evaluation thread.
+const EVALUATION_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Moves the nodes and edges of `graph` into `env`'s graph.
+fn merge_graph(graph: parity_model::ResourceGraph, env: &mut Environment) {
+    let mut moved = std::collections::HashMap::new();
+    for (index, node) in graph.nodes() {
+        moved.insert(index, env.graph.add(node.clone()));
+    }
+    for (index, _) in graph.nodes() {
+        for (edge, target) in graph.edges_from(index) {
+            if let (Some(from), Some(to)) = (moved.get(&index), moved.get(&target)) {
+                env.graph.connect(*from, *to, edge);
+            }
+        }
+    }
+}
+
+fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environment) {
     let mut diagnostics = Vec::new();
     let source = module::read_module(
         dir,

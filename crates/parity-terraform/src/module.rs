@@ -21,6 +21,10 @@ use crate::value::Value;
 /// stops there).
 const MAX_MODULE_DEPTH: usize = 16;
 
+/// Locals (and resource attributes) referring to each other in a chain longer than this are
+/// not followed, so a generated configuration cannot exhaust the stack.
+const MAX_REFERENCE_DEPTH: usize = 200;
+
 /// One configuration file of a module.
 #[derive(Debug)]
 pub(crate) struct ModuleFile {
@@ -401,7 +405,9 @@ impl<'m> ModuleInstance<'m> {
 
     fn report(&self, diagnostic: Diagnostic) {
         let mut diagnostics = self.diagnostics.borrow_mut();
-        if !diagnostics.contains(&diagnostic) {
+        let repeats_depth_warning = diagnostic.message.contains("levels deep: the chain")
+            && diagnostics.iter().any(|d| d.message == diagnostic.message);
+        if !repeats_depth_warning && !diagnostics.contains(&diagnostic) {
             diagnostics.push(diagnostic);
         }
     }
@@ -905,6 +911,16 @@ impl Context for ModuleInstance<'_> {
                 format!("reference to undeclared local value `local.{name}`"),
             ));
         };
+        if self.local_stack.borrow().len() >= MAX_REFERENCE_DEPTH {
+            // Not cached: from a shallower start the same local evaluates normally.
+            self.report(Diagnostic::warning(
+                definition.origin(),
+                format!(
+                    "local values refer to each other more than {MAX_REFERENCE_DEPTH} levels deep: the chain is not followed further and its value is treated as unknown"
+                ),
+            ));
+            return Ok(Value::unknown(format!("local.{name}")));
+        }
         self.locals
             .borrow_mut()
             .insert(name.to_owned(), LocalState::InProgress);
@@ -1010,7 +1026,10 @@ impl Context for ModuleInstance<'_> {
             name.to_owned(),
             attribute.to_owned(),
         );
-        if !self.attribute_guard.borrow_mut().insert(guard_key.clone()) {
+        // A reference back to itself, or a chain too long to follow: known after apply.
+        if self.attribute_guard.borrow().len() >= MAX_REFERENCE_DEPTH
+            || !self.attribute_guard.borrow_mut().insert(guard_key.clone())
+        {
             return None;
         }
         let scope = self.scope_for(block.file);

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 
-use parity_model::{DiagnosticLevel, Finding, Report, RuleMeta};
+use parity_model::{DiagnosticLevel, Finding, Report, RuleMeta, SuppressedFinding};
 
 /// Writes the JUnit XML report. `rules` are the rules that ran (one suite each, in this order);
 /// findings of rules not listed get a suite too, after them.
@@ -31,7 +31,11 @@ pub fn render_junit(
             services.insert(&service.name);
         }
     }
-    for finding in &report.findings {
+    for finding in report
+        .findings
+        .iter()
+        .chain(report.suppressed.iter().map(|item| &item.finding))
+    {
         services.insert(&finding.service);
     }
 
@@ -49,6 +53,23 @@ pub fn render_junit(
             .push(finding);
     }
 
+    // A case whose only findings were suppressed is skipped, with the suppression's reason.
+    let mut suppressed_case: BTreeMap<(&str, &str), &SuppressedFinding> = BTreeMap::new();
+    for item in &report.suppressed {
+        suppressed_case
+            .entry((item.finding.rule, item.finding.service.as_str()))
+            .or_insert(item);
+    }
+    let skipped_in = |suite: &str| {
+        services
+            .iter()
+            .filter(|service| {
+                !by_case.contains_key(&(suite, **service))
+                    && suppressed_case.contains_key(&(suite, **service))
+            })
+            .count()
+    };
+
     let load_errors: Vec<_> = report
         .diagnostics
         .iter()
@@ -56,11 +77,12 @@ pub fn render_junit(
         .collect();
     let failing_cases = by_case.len();
     let total = suite_names.len() * services.len() + load_errors.len();
+    let skipped: usize = suite_names.iter().map(|suite| skipped_in(suite)).sum();
 
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="parity" tests="{total}" failures="{failing_cases}" errors="{}">"#,
+        r#"<testsuites name="parity" tests="{total}" failures="{failing_cases}" errors="{}" skipped="{skipped}">"#,
         load_errors.len()
     )?;
     for suite in &suite_names {
@@ -70,9 +92,10 @@ pub fn render_junit(
             .count();
         writeln!(
             out,
-            r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{failures}" errors="0" skipped="{}">"#,
             xml(suite),
-            services.len()
+            services.len(),
+            skipped_in(suite)
         )?;
         for service in &services {
             let case = format!(
@@ -81,7 +104,15 @@ pub fn render_junit(
                 xml(suite)
             );
             match by_case.get(&(*suite, *service)) {
-                None => writeln!(out, "{case}/>")?,
+                None => match suppressed_case.get(&(*suite, *service)) {
+                    Some(item) => writeln!(
+                        out,
+                        r#"{case}><skipped message="suppressed ({}): {}"/></testcase>"#,
+                        xml(item.by.kind.as_str()),
+                        xml(&item.by.reason)
+                    )?,
+                    None => writeln!(out, "{case}/>")?,
+                },
                 Some(findings) => {
                     writeln!(out, "{case}>")?;
                     let worst = findings
@@ -194,7 +225,9 @@ mod tests {
         let text = render(&sample::report());
         // 4 rules x 4 services (api, db, migrate, worker).
         assert!(
-            text.contains(r#"<testsuites name="parity" tests="16" failures="5" errors="0">"#),
+            text.contains(
+                r#"<testsuites name="parity" tests="16" failures="5" errors="0" skipped="0">"#
+            ),
             "{text}"
         );
         assert_eq!(text.matches("<testcase ").count(), 16);
@@ -203,6 +236,29 @@ mod tests {
         assert!(text.contains(r#"<testcase name="worker" classname="parity.image-mismatch"/>"#));
         assert!(text.contains(r#"<failure type="error" message="image of api differs: local acme/api:1.4, prod acme/api:1.3">"#));
         assert!(text.contains("  prod  prod/api.yaml:21:5\n"));
+    }
+
+    #[test]
+    fn cases_with_only_suppressed_findings_are_skipped() {
+        let mut report = sample::report();
+        let finding = report.findings.remove(1);
+        report.suppressed.push(SuppressedFinding {
+            finding,
+            by: parity_model::Suppression {
+                kind: parity_model::SuppressionKind::Inline,
+                description: "ignore[env-unmatched]".into(),
+                reason: "injected by the platform".into(),
+                origin: parity_model::Origin::new("local/compose.yaml".into(), 7, 9),
+            },
+        });
+        let text = render(&report);
+        assert!(
+            text.contains(r#"failures="4" errors="0" skipped="1">"#),
+            "{text}"
+        );
+        assert!(text.contains(
+            r#"<testcase name="api" classname="parity.env-unmatched"><skipped message="suppressed (inline): injected by the platform"/></testcase>"#
+        ), "{text}");
     }
 
     #[test]

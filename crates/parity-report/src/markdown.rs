@@ -102,6 +102,28 @@ pub fn render_markdown(report: &Report, out: &mut dyn io::Write) -> io::Result<(
         }
     }
 
+    let suppressed = report.suppressed_counts();
+    if !suppressed.is_empty() {
+        writeln!(
+            out,
+            "<details><summary>{} suppressed</summary>\n",
+            plural(report.suppressed.len(), "finding")
+        )?;
+        writeln!(out, "| findings | by | what | where | reason |")?;
+        writeln!(out, "|---:|---|---|---|---|")?;
+        for (by, count) in suppressed {
+            writeln!(
+                out,
+                "| {count} | {} | {} | `{}` | {} |",
+                by.kind.as_str(),
+                text(&by.description),
+                code(&by.origin.to_string()),
+                text(&by.reason)
+            )?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
+
     write_diagram(report, out)?;
 
     let problems: Vec<_> = report.diagnostics.iter().collect();
@@ -570,6 +592,30 @@ mod tests {
         );
         assert!(text.contains("[\"we#quot;ird#35;1 ⇄ api-prod\"]"), "{text}");
         assert!(!text.contains("<img"));
+    }
+
+    #[test]
+    fn suppressed_findings_are_counted_by_what_hid_them() {
+        let mut report = sample::report();
+        let by = parity_model::Suppression {
+            kind: parity_model::SuppressionKind::Policy,
+            description: "rule env-unmatched, service api".into(),
+            reason: "set by the platform | in prod".into(),
+            origin: parity_model::Origin::new("parity.yaml".into(), 12, 5),
+        };
+        for finding in report.findings.drain(..2).collect::<Vec<_>>() {
+            report.suppressed.push(parity_model::SuppressedFinding {
+                finding,
+                by: by.clone(),
+            });
+        }
+        let text = render(&report);
+        assert!(
+            text.contains(
+                "<details><summary>2 findings suppressed</summary>\n\n| findings | by | what | where | reason |\n|---:|---|---|---|---|\n| 2 | policy | rule env-unmatched, service api | `parity.yaml:12:5` | set by the platform \\| in prod |\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use std::io;
 
-use parity_model::{Finding, Location, Report, RuleMeta, Severity, Side};
+use parity_model::{Finding, Location, Report, RuleMeta, Severity, Side, SuppressionKind};
 use serde_json::{Map, Value, json};
 
 /// The schema URI written into `$schema`.
@@ -36,12 +36,35 @@ pub fn render_sarif(
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
     let fingerprints = report.fingerprints();
-    let results: Vec<Value> = report
+    let mut results: Vec<Value> = report
         .findings
         .iter()
         .zip(&fingerprints)
         .map(|(finding, fingerprint)| sarif_result(report, finding, fingerprint.as_str(), rules))
         .collect();
+    // Suppressed findings are results too, carrying their suppression: SARIF viewers (and code
+    // scanning) then show them as dismissed with the author's reason instead of losing them.
+    for item in &report.suppressed {
+        let fingerprint = report.fingerprint_of(&item.finding);
+        let mut result = sarif_result(report, &item.finding, fingerprint.as_str(), rules);
+        if let Value::Object(map) = &mut result {
+            let kind = match item.by.kind {
+                SuppressionKind::Inline => "inSource",
+                SuppressionKind::Policy | SuppressionKind::Allowed => "external",
+            };
+            map.insert(
+                "suppressions".into(),
+                json!([{
+                    "kind": kind,
+                    "status": "accepted",
+                    "justification": item.by.reason,
+                    "location": physical_location(None, &item.by.origin, Some(&item.by.description)),
+                    "properties": { "parityKind": item.by.kind.as_str() },
+                }]),
+            );
+        }
+        results.push(result);
+    }
 
     let mut driver = Map::new();
     driver.insert("name".into(), json!("parity"));
@@ -63,7 +86,7 @@ pub fn render_sarif(
             json!({
                 "level": level(diagnostic.level.as_str()),
                 "message": { "text": diagnostic.message },
-                "locations": [physical_location(item.side, &diagnostic.origin, None)],
+                "locations": [physical_location(Some(item.side), &diagnostic.origin, None)],
                 "properties": { "side": item.side.as_str() },
             })
         })
@@ -182,7 +205,7 @@ fn sarif_result(
 /// One side's place as a SARIF location, with an id (its position) and a message naming the side.
 fn side_location(location: &Location, index: usize) -> Value {
     let mut value = physical_location(
-        location.side,
+        Some(location.side),
         &location.origin,
         Some(match location.side {
             Side::Local => "local side",
@@ -195,7 +218,11 @@ fn side_location(location: &Location, index: usize) -> Value {
     value
 }
 
-fn physical_location(side: Side, origin: &parity_model::Origin, message: Option<&str>) -> Value {
+fn physical_location(
+    side: Option<Side>,
+    origin: &parity_model::Origin,
+    message: Option<&str>,
+) -> Value {
     let mut physical = Map::new();
     physical.insert(
         "artifactLocation".into(),
@@ -215,7 +242,9 @@ fn physical_location(side: Side, origin: &parity_model::Origin, message: Option<
     if let Some(message) = message {
         location.insert("message".into(), json!({ "text": message }));
     }
-    location.insert("properties".into(), json!({ "side": side.as_str() }));
+    if let Some(side) = side {
+        location.insert("properties".into(), json!({ "side": side.as_str() }));
+    }
     Value::Object(location)
 }
 
@@ -329,6 +358,32 @@ mod tests {
                 "not valid YAML",
             ),
         });
+        // A suppressed finding is a result with a `suppressions` entry.
+        report.suppressed.push(parity_model::SuppressedFinding {
+            finding: report.findings[1].clone(),
+            by: parity_model::Suppression {
+                kind: SuppressionKind::Inline,
+                description: "ignore[env-unmatched]".into(),
+                reason: "set by the platform in prod".into(),
+                origin: parity_model::Origin::new("local/compose.yaml".into(), 7, 9),
+            },
+        });
+        let log: Value = serde_json::from_str(&render(&report)).unwrap();
+        let last = log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
+        assert_eq!(last["suppressions"][0]["kind"], "inSource");
+        assert_eq!(
+            last["suppressions"][0]["justification"],
+            "set by the platform in prod"
+        );
+        assert_eq!(
+            last["partialFingerprints"][FINGERPRINT_KEY],
+            log["runs"][0]["results"][1]["partialFingerprints"][FINGERPRINT_KEY]
+        );
         for report in [sample::report(), report] {
             let log: Value = serde_json::from_str(&render(&report)).unwrap();
             let errors: Vec<String> = validator

@@ -539,3 +539,52 @@ fn graph_exports() {
     );
     assert_eq!(run(&["graph", "does/not/exist"]).code, 2);
 }
+
+#[test]
+fn suppressed_findings_reach_sarif_junit_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("parity.yaml");
+    std::fs::write(
+        &policy,
+        "version: 1\nsuppress:\n  - rule: missing-service\n    service: search\n    reason: search is a managed service in prod\n",
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+
+    let sarif = diff(&["--policy", policy, "--format", "sarif"]);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let search = results
+        .iter()
+        .find(|r| r["ruleId"] == "missing-service" && r["properties"]["service"] == "search")
+        .expect("the suppressed finding is still a SARIF result");
+    assert_eq!(search["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        search["suppressions"][0]["justification"],
+        "search is a managed service in prod"
+    );
+    let unsuppressed = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_none())
+        .count();
+    let json: Value =
+        serde_json::from_str(&diff(&["--policy", policy, "--format", "json"]).stdout).unwrap();
+    assert_eq!(unsuppressed, json["findings"].as_array().unwrap().len());
+
+    let junit = diff(&["--policy", policy, "--format", "junit"]).stdout;
+    assert!(
+        junit.contains(
+            "<testcase name=\"search\" classname=\"parity.missing-service\"><skipped message=\"suppressed (policy): search is a managed service in prod\"/></testcase>"
+        ),
+        "{junit}"
+    );
+    let markdown = diff(&["--policy", policy, "--format", "markdown"]).stdout;
+    assert!(
+        markdown.contains("<details><summary>1 finding suppressed</summary>"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| search is a managed service in prod |"),
+        "{markdown}"
+    );
+}

@@ -270,3 +270,54 @@ fn file_reads_inside_the_module_and_refuses_to_leave_it() {
         "{absolute}"
     );
 }
+
+#[test]
+fn show_json_of_a_state_is_read_too() {
+    let state = r#"{
+  "format_version": "1.0",
+  "terraform_version": "1.11.4",
+  "values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_elasticache_replication_group.cache",
+          "mode": "managed",
+          "type": "aws_elasticache_replication_group",
+          "name": "cache",
+          "values": { "replication_group_id": "shop-cache", "engine": "redis", "engine_version": "7.1" }
+        },
+        {
+          "address": "data.aws_caller_identity.current",
+          "mode": "data",
+          "type": "aws_caller_identity",
+          "name": "current",
+          "values": {}
+        }
+      ]
+    }
+  }
+}"#;
+    assert!(parity_terraform::looks_like_show_json(state));
+    let mut env = Environment::new("state.json");
+    load_show_json("state.json", state, &mut env);
+    let backings: Vec<String> = env
+        .graph
+        .nodes()
+        .filter_map(|(_, node)| match node {
+            Node::Backing(b) => Some(format!(
+                "{} {} {} {}",
+                b.name,
+                b.engine,
+                b.version.as_deref().unwrap_or("-"),
+                b.origin
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(backings, ["shop-cache redis 7.1 state.json:8:11"]);
+    assert!(env.diagnostics.is_empty());
+    // Not show output: a Kubernetes manifest list in JSON.
+    assert!(!parity_terraform::looks_like_show_json(
+        r#"{"apiVersion": "v1", "kind": "List", "items": []}"#
+    ));
+}

@@ -34,7 +34,7 @@ pub(crate) struct FormatSpec {
 /// Parses `FORMAT` or `FORMAT=FILE` for clap.
 pub(crate) fn parse_format_spec(text: &str) -> Result<FormatSpec, String> {
     let (name, file) = match text.split_once('=') {
-        Some((name, file)) if file.is_empty() => {
+        Some((name, "")) => {
             return Err(format!("`{name}=` names no file; write `{name}=FILE`"));
         }
         Some((name, file)) => (name, Some(PathBuf::from(file))),

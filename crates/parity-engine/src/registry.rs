@@ -2,11 +2,18 @@
 
 use crate::redirects::redirect;
 use crate::rule::Rule;
+use crate::rules::backing::engine_mismatch::EngineMismatch;
 use crate::rules::backing::version_mismatch::VersionMismatch;
+use crate::rules::env::env_contract::EnvContract;
+use crate::rules::env::env_undocumented::EnvUndocumented;
 use crate::rules::env::env_unmatched::EnvUnmatched;
 use crate::rules::images::image_mismatch::ImageMismatch;
+use crate::rules::network::loopback_reference::LoopbackReference;
 use crate::rules::network::port_mismatch::PortMismatch;
+use crate::rules::network::unexposed_port::UnexposedPort;
+use crate::rules::secrets::secret_in_plain_env::SecretInPlainEnv;
 use crate::rules::services::missing_service::MissingService;
+use crate::rules::storage::ephemeral_storage::EphemeralStorage;
 
 /// Every built-in rule, sorted by code. Hand-maintained; a test checks the order and that codes
 /// and names are unique.
@@ -14,8 +21,15 @@ pub static RULES: &[&dyn Rule] = &[
     &MissingService,
     &ImageMismatch,
     &EnvUnmatched,
+    &EnvContract,
+    &EnvUndocumented,
     &VersionMismatch,
+    &EngineMismatch,
     &PortMismatch,
+    &LoopbackReference,
+    &UnexposedPort,
+    &EphemeralStorage,
+    &SecretInPlainEnv,
 ];
 
 /// Looks a rule up by name (`image-mismatch`) or code (`PAR201`), case-insensitively, following
@@ -58,8 +72,15 @@ mod tests {
                 ("PAR101", "missing-service"),
                 ("PAR201", "image-mismatch"),
                 ("PAR301", "env-unmatched"),
+                ("PAR390", "env-contract"),
+                ("PAR391", "env-undocumented"),
                 ("PAR401", "version-mismatch"),
+                ("PAR490", "engine-mismatch"),
                 ("PAR501", "port-mismatch"),
+                ("PAR590", "loopback-reference"),
+                ("PAR591", "unexposed-port"),
+                ("PAR690", "ephemeral-storage"),
+                ("PAR790", "secret-in-plain-env"),
             ]
         );
     }

@@ -1,3 +1,5 @@
 //! 3xx: environment variables.
 
+pub mod env_contract;
+pub mod env_undocumented;
 pub mod env_unmatched;

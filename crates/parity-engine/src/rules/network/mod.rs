@@ -1,3 +1,5 @@
 //! 5xx: ports and networking.
 
+pub mod loopback_reference;
 pub mod port_mismatch;
+pub mod unexposed_port;

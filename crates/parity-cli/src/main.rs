@@ -100,6 +100,10 @@ pub(crate) struct DiffArgs {
     /// repository root, layered over the built-in policy.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// A Rego policy file or a folder of them (repeatable), evaluated in addition to the ones
+    /// the policy file lists under `rego:`.
+    #[arg(long = "rego", value_name = "PATH")]
+    rego: Vec<PathBuf>,
     /// Enable a compose profile (repeatable), like `docker compose --profile`.
     #[arg(long = "profile", value_name = "NAME")]
     profiles: Vec<String>,
@@ -340,6 +344,17 @@ fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
             None => Policy::builtin(),
         },
     };
+    let rego_paths: Vec<PathBuf> = policy
+        .rego_paths()
+        .iter()
+        .chain(&args.rego)
+        .cloned()
+        .collect();
+    let rego = if rego_paths.is_empty() {
+        None
+    } else {
+        Some(parity::RegoPolicies::load(&rego_paths).context("loading Rego policies")?)
+    };
     let mut options = LoadOptions::default();
     options.compose.profiles = args.profiles.clone();
     options.compose.use_process_env = args.use_shell_env;
@@ -375,7 +390,11 @@ fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
             None => load_side(path, &prod_options),
         }
         .with_context(|| format!("loading the prod side {}", path.display()))?;
-        reports.push((label, parity::diff(&local, &prod, &policy)));
+        let report = match &rego {
+            Some(rego) => parity::diff_with_rego(&local, &prod, &policy, rego),
+            None => parity::diff(&local, &prod, &policy),
+        };
+        reports.push((label, report));
     }
     Ok((reports, policy))
 }
@@ -442,6 +461,13 @@ fn print_diagnostics(report: &Report, include_notes: bool) {
             diagnostic.level.as_str(),
             diagnostic.message
         );
+    }
+    // Expired or unused suppressions, malformed inline markers, Rego evaluation errors.
+    for diagnostic in &report.policy_diagnostics {
+        if diagnostic.level == DiagnosticLevel::Note && !include_notes {
+            continue;
+        }
+        let _ = writeln!(stderr, "{diagnostic}");
     }
 }
 

@@ -328,7 +328,11 @@ fn rules_and_explain() {
 fn policy_file_changes_severity_and_bad_policy_is_reported_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("parity.yaml");
-    std::fs::write(&policy, "version: 1\nselect: [image-mismatch]\nrules:\n  image-mismatch: note\n").unwrap();
+    std::fs::write(
+        &policy,
+        "version: 1\nselect: [image-mismatch]\nrules:\n  image-mismatch: note\n",
+    )
+    .unwrap();
     parity()
         .args(["diff", SHOP_LOCAL, SHOP_PROD, "--policy"])
         .arg(&policy)

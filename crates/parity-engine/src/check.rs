@@ -1,16 +1,43 @@
 //! Running every enabled rule over two environments.
 
-use parity_model::{Environment, Pair, Report, Side, SideDiagnostic, SideSummary, Topology};
+use parity_model::{
+    Diagnostic, Environment, Finding, Pair, Report, Side, SideDiagnostic, SideSummary, Topology,
+};
 
 use crate::context::CheckContext;
 use crate::pairing::pair_services;
 use crate::policy::Policy;
 use crate::registry::RULES;
+use crate::suppress;
 
 /// Compares two loaded environments. Pure: no I/O, no printing. The output is deterministic:
 /// pairs sorted by name, findings by [`parity_model::Finding::sort_key`], diagnostics local first
 /// in the order the loaders produced them.
 pub fn check(local: &Environment, prod: &Environment, policy: &Policy) -> Report {
+    check_with(local, prod, policy, &[])
+}
+
+/// Rules that are not built in (custom Rego policies): they see the same [`CheckContext`] as
+/// built-in rules, run after them, and their findings are suppressed the same way. Their
+/// severities are their own: the policy's `rules:` only names built-in rules.
+pub trait ExtraRules {
+    /// Appends findings to `out`; problems running the rules (a policy that fails to evaluate)
+    /// go to `diagnostics`, which end up in the report's `policy_diagnostics`.
+    fn check(
+        &self,
+        cx: &CheckContext<'_>,
+        out: &mut Vec<Finding>,
+        diagnostics: &mut Vec<Diagnostic>,
+    );
+}
+
+/// [`check`] with extra rules run after the built-in ones.
+pub fn check_with(
+    local: &Environment,
+    prod: &Environment,
+    policy: &Policy,
+    extra: &[&dyn ExtraRules],
+) -> Report {
     let pairing = pair_services(&local.graph, &prod.graph, policy);
     let cx = CheckContext::new(local, prod, policy, &pairing);
     let mut findings = Vec::new();
@@ -27,7 +54,15 @@ pub fn check(local: &Environment, prod: &Environment, policy: &Policy) -> Report
             }
         }
     }
+    let mut extra_diagnostics = Vec::new();
+    for rules in extra {
+        rules.check(&cx, &mut findings, &mut extra_diagnostics);
+    }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut applied = suppress::apply(findings, local, prod, policy);
+    extra_diagnostics.append(&mut applied.diagnostics);
+    applied.diagnostics = extra_diagnostics;
+    let findings = applied.findings;
 
     let mut pairs: Vec<Pair> = cx
         .pairs()
@@ -62,6 +97,8 @@ pub fn check(local: &Environment, prod: &Environment, policy: &Policy) -> Report
         diagnostics,
         topology: Topology::of(&local.graph, &prod.graph),
         baseline: None,
+        suppressed: applied.suppressed,
+        policy_diagnostics: applied.diagnostics,
     }
 }
 

@@ -10,7 +10,9 @@
 
 mod check;
 mod context;
+mod date;
 mod error;
+mod inline;
 pub mod pairing;
 mod policy;
 mod prelude;
@@ -18,12 +20,14 @@ pub mod redirects;
 mod registry;
 mod rule;
 pub mod rules;
+mod suppress;
 #[cfg(test)]
 mod testing;
 
-pub use check::check;
+pub use check::{ExtraRules, check, check_with};
 pub use context::{CheckContext, PairRef};
 pub use error::PolicyError;
+pub use inline::scan_inline_ignores;
 pub use policy::{Mapping, Policy, RuleSetting};
 pub use registry::{RULES, find_rule};
 pub use rule::{HasMeta, Rule};

@@ -2,6 +2,7 @@
 //!
 //! ```yaml
 //! version: 1
+//! select: [image-mismatch]     # optional: run only these rules
 //! rules:                       # per-rule severity, or off
 //!   image-mismatch: error
 //!   port-mismatch: off
@@ -11,7 +12,24 @@
 //! mappings:
 //!   - local: web
 //!     prod: frontend
+//! suppress:                    # targeted suppressions, each with a reason
+//!   - rule: env-unmatched      # any of rule, service (glob), env (glob); at least one
+//!     service: api
+//!     env: "FEATURE_*"
+//!     reason: feature flags are rolled out per environment
+//!     expires: 2026-12-31      # optional: after this day it stops suppressing and says so
+//! allow:                       # differences that are accepted by design
+//!   image-tags:                # tags may differ, the repository must not
+//!     - { service: api, reason: "prod is pinned by the release pipeline" }
+//!   local-only-env:            # env vars expected to be set only locally
+//!     - { env: "DEBUG_*", reason: "debug switches for the laptop stack" }
+//! env-must-equal: [LOG_FORMAT, "FEATURE_*"]   # compared by `env-value-mismatch`
+//! rego: [policies/]            # Rego policies, relative to this file
+//! env-contract-file: .env.example   # the env contract (`env-contract`), relative to this file
 //! ```
+//!
+//! The full format is described by the JSON Schema `policies/parity.schema.json`; a test checks
+//! that the schema and this parser accept and reject the same example files.
 //!
 //! A user's file is layered over the built-in `policies/default.yaml`: its rule severities
 //! replace the built-in ones, its ignore lists and mappings are added to them. Every mistake in
@@ -20,10 +38,13 @@
 
 use std::collections::BTreeMap;
 
-use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
-use parity_model::{RuleMeta, Service, Severity};
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use parity_model::{Origin, RuleMeta, Service, Severity, SuppressionKind};
 use parity_source::yaml::{self, Entry, Limits, Node};
 
+use crate::date::Date;
 use crate::error::PolicyError;
 use crate::pairing::normalize_name;
 use crate::registry::find_rule;
@@ -58,6 +79,71 @@ struct Pattern {
     glob: Glob,
 }
 
+/// A glob matched on its own (suppression fields), and the pattern it came from.
+#[derive(Debug, Clone)]
+pub(crate) struct Matcher {
+    pub(crate) text: String,
+    matcher: GlobMatcher,
+}
+
+impl Matcher {
+    pub(crate) fn is_match(&self, candidate: &str) -> bool {
+        self.matcher.is_match(candidate)
+    }
+}
+
+/// What else, beyond rule, service and env, a finding must show for a suppression to hide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Condition {
+    /// Nothing else.
+    None,
+    /// An image difference in tag or digest only: the same registry and repository.
+    TagOnly,
+    /// An env var set locally and missing in prod.
+    SetOnlyLocally,
+}
+
+/// One reasoned suppression: a `suppress:` entry or an `allow:` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct SuppressEntry {
+    pub(crate) kind: SuppressionKind,
+    /// The rule's current name, when the entry names one.
+    pub(crate) rule: Option<&'static str>,
+    /// Matched against both sides' service names, case-insensitively.
+    pub(crate) service: Option<Matcher>,
+    /// Matched against the finding's key (env var name), case-sensitively.
+    pub(crate) env: Option<Matcher>,
+    pub(crate) condition: Condition,
+    pub(crate) reason: String,
+    pub(crate) expires: Option<Date>,
+    /// Where the entry is written in the policy file.
+    pub(crate) origin: Origin,
+}
+
+impl SuppressEntry {
+    /// What the entry matches, for reports: `rule env-unmatched, service api`.
+    pub(crate) fn description(&self) -> String {
+        let mut parts = Vec::new();
+        let section = match (self.kind, self.condition) {
+            (SuppressionKind::Allowed, Condition::TagOnly) => "allow.image-tags",
+            (SuppressionKind::Allowed, _) => "allow.local-only-env",
+            _ => "suppress",
+        };
+        if self.kind == SuppressionKind::Policy
+            && let Some(rule) = self.rule
+        {
+            parts.push(format!("rule {rule}"));
+        }
+        if let Some(service) = &self.service {
+            parts.push(format!("service {}", service.text));
+        }
+        if let Some(env) = &self.env {
+            parts.push(format!("env {}", env.text));
+        }
+        format!("{section}: {}", parts.join(", "))
+    }
+}
+
 /// The rules to run and how to treat what they find. Built with [`Policy::builtin`] (also its
 /// `Default`) or [`Policy::from_yaml`].
 #[derive(Debug, Clone)]
@@ -69,6 +155,14 @@ pub struct Policy {
     service_globs: GlobSet,
     env_globs: GlobSet,
     mappings: Vec<Mapping>,
+    suppressions: Vec<SuppressEntry>,
+    env_must_equal: Vec<Matcher>,
+    rego_paths: Vec<PathBuf>,
+    /// `select:`: when set, only these rules run.
+    select: Option<Vec<&'static str>>,
+    today: Option<Date>,
+    /// `env-contract-file:`: the `.env.example`-style file to read.
+    env_contract_file: Option<PathBuf>,
 }
 
 impl Default for Policy {
@@ -89,6 +183,12 @@ impl Policy {
             service_globs: GlobSet::empty(),
             env_globs: GlobSet::empty(),
             mappings: Vec::new(),
+            suppressions: Vec::new(),
+            env_must_equal: Vec::new(),
+            rego_paths: Vec::new(),
+            select: None,
+            today: None,
+            env_contract_file: None,
         }
     }
 
@@ -113,6 +213,11 @@ impl Policy {
 
     /// The severity the rule's findings get, or `None` when the rule is off.
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        if let Some(selected) = &self.select
+            && !selected.contains(&meta.name)
+        {
+            return None;
+        }
         match self.rules.get(meta.name) {
             Some(RuleSetting::Off) => None,
             Some(RuleSetting::Severity(severity)) => Some(*severity),
@@ -173,11 +278,73 @@ impl Policy {
         self.ignore_env.iter().map(|pattern| pattern.text.as_str())
     }
 
+    /// Whether the policy names `name` in `env-must-equal`, so `env-value-mismatch` compares its
+    /// values across the sides.
+    pub fn must_equal_env(&self, name: &str) -> bool {
+        self.env_must_equal.iter().any(|glob| glob.is_match(name))
+    }
+
+    /// The Rego policy files and folders the policy file names under `rego:`, resolved against
+    /// the policy file's folder.
+    pub fn rego_paths(&self) -> &[PathBuf] {
+        &self.rego_paths
+    }
+
+    /// Fixes the day suppressions' `expires:` dates are compared with (default: today's date
+    /// from the system clock, in UTC). `text` is `YYYY-MM-DD`; `None` when it is not a date.
+    pub fn with_today(mut self, text: &str) -> Option<Policy> {
+        self.today = Some(Date::parse(text)?);
+        Some(self)
+    }
+
+    pub(crate) fn today(&self) -> Date {
+        self.today.unwrap_or_else(Date::today)
+    }
+
+    /// The env contract file named by `env-contract-file:`, relative to the policy file's folder
+    /// when it was read with [`Policy::from_yaml_at`]. The loader reads it (`env-contract`).
+    pub fn env_contract_file(&self) -> Option<&Path> {
+        self.env_contract_file.as_deref()
+    }
+
+    pub(crate) fn suppressions(&self) -> &[SuppressEntry] {
+        &self.suppressions
+    }
+
+    /// A user's policy file read from `path` (for resolving `rego:` entries), layered over the
+    /// built-in one. `display` is the path used in errors.
+    pub fn from_yaml_at(display: &str, text: &str, path: &Path) -> Result<Policy, PolicyError> {
+        let mut layer = parse_layer(display, text)?;
+        let base = path.parent().unwrap_or(Path::new(""));
+        for rego in &mut layer.rego_paths {
+            if rego.is_relative() {
+                *rego = base.join(&*rego);
+            }
+        }
+        if let Some(contract) = &mut layer.env_contract_file {
+            if contract.is_relative() {
+                *contract = base.join(&*contract);
+            }
+        }
+        let mut policy = Policy::builtin();
+        policy.add_layer(layer);
+        Ok(policy)
+    }
+
     fn add_layer(&mut self, layer: Layer) {
         self.rules.extend(layer.rules);
         self.ignore_services.extend(layer.ignore_services);
         self.ignore_env.extend(layer.ignore_env);
         self.mappings.extend(layer.mappings);
+        self.suppressions.extend(layer.suppressions);
+        self.env_must_equal.extend(layer.env_must_equal);
+        self.rego_paths.extend(layer.rego_paths);
+        if layer.select.is_some() {
+            self.select = layer.select;
+        }
+        if layer.env_contract_file.is_some() {
+            self.env_contract_file = layer.env_contract_file;
+        }
         self.service_globs = build_set(&self.ignore_services);
         self.env_globs = build_set(&self.ignore_env);
     }
@@ -201,7 +368,26 @@ struct Layer {
     ignore_services: Vec<Pattern>,
     ignore_env: Vec<Pattern>,
     mappings: Vec<Mapping>,
+    suppressions: Vec<SuppressEntry>,
+    env_must_equal: Vec<Matcher>,
+    rego_paths: Vec<PathBuf>,
+    select: Option<Vec<&'static str>>,
+    env_contract_file: Option<PathBuf>,
 }
+
+/// The top-level keys of a policy file.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "version",
+    "select",
+    "rules",
+    "ignore",
+    "mappings",
+    "suppress",
+    "allow",
+    "env-must-equal",
+    "rego",
+    "env-contract-file",
+];
 
 /// Reads one policy file. An empty file is an empty policy.
 fn parse_layer(display: &str, text: &str) -> Result<Layer, PolicyError> {
@@ -220,15 +406,45 @@ fn parse_layer(display: &str, text: &str) -> Result<Layer, PolicyError> {
         match entry.key.as_str() {
             "version" => reader.version(&entry.value)?,
             "rules" => reader.rules(&entry.value, &mut layer)?,
+            "select" => {
+                let mut selected = Vec::new();
+                for item in reader.optional_seq(&entry.value, "`select`")? {
+                    let name = reader.string(item, "an entry of `select`")?;
+                    let rule = find_rule(name).ok_or_else(|| {
+                        reader.error(
+                            item,
+                            format!("unknown rule `{name}`; `parity rules` lists the known rules"),
+                        )
+                    })?;
+                    selected.push(rule.meta().name);
+                }
+                layer.select = Some(selected);
+            }
             "ignore" => reader.ignore(&entry.value, &mut layer)?,
             "mappings" => reader.mappings(&entry.value, &mut layer)?,
+            "suppress" => reader.suppress(&entry.value, &mut layer)?,
+            "allow" => reader.allow(&entry.value, &mut layer)?,
+            "env-must-equal" => {
+                for item in reader.optional_seq(&entry.value, "`env-must-equal`")? {
+                    layer.env_must_equal.push(reader.matcher(
+                        item,
+                        "an entry of `env-must-equal`",
+                        false,
+                    )?);
+                }
+            }
+            "rego" => {
+                for item in reader.optional_seq(&entry.value, "`rego`")? {
+                    let path = reader.string(item, "an entry of `rego`")?;
+                    layer.rego_paths.push(PathBuf::from(path));
+                }
+            }
+            "env-contract-file" => {
+                let path = reader.string(&entry.value, "`env-contract-file`")?;
+                layer.env_contract_file = Some(PathBuf::from(path));
+            }
             other => {
-                return Err(reader.key_error(
-                    entry,
-                    other,
-                    "the policy file",
-                    &["version", "rules", "ignore", "mappings"],
-                ));
+                return Err(reader.key_error(entry, other, "the policy file", TOP_LEVEL_KEYS));
             }
         }
     }
@@ -286,6 +502,170 @@ impl Reader<'_> {
                 ),
             )),
         }
+    }
+
+    fn optional_seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node], PolicyError> {
+        if node.is_null() {
+            return Ok(&[]);
+        }
+        self.seq(node, what)
+    }
+
+    fn matcher(
+        &self,
+        node: &Node,
+        what: &str,
+        case_insensitive: bool,
+    ) -> Result<Matcher, PolicyError> {
+        let text = self.string(node, what)?;
+        let glob = GlobBuilder::new(text)
+            .case_insensitive(case_insensitive)
+            .build()
+            .map_err(|error| {
+                self.error(node, format!("invalid glob `{text}`: {}", error.kind()))
+            })?;
+        Ok(Matcher {
+            text: text.to_owned(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    /// `suppress:`: a list of `{rule, service, env, reason, expires}`.
+    fn suppress(&self, node: &Node, layer: &mut Layer) -> Result<(), PolicyError> {
+        for item in self.optional_seq(node, "`suppress`")? {
+            let entry = self.suppress_entry(
+                item,
+                "a `suppress` entry",
+                &["rule", "service", "env", "reason", "expires"],
+                SuppressionKind::Policy,
+                Condition::None,
+            )?;
+            if entry.rule.is_none() && entry.service.is_none() && entry.env.is_none() {
+                return Err(self.error(
+                    item,
+                    "a `suppress` entry needs at least one of `rule`, `service` or `env`",
+                ));
+            }
+            layer.suppressions.push(entry);
+        }
+        Ok(())
+    }
+
+    /// `allow:`: `image-tags` and `local-only-env` lists.
+    fn allow(&self, node: &Node, layer: &mut Layer) -> Result<(), PolicyError> {
+        if node.is_null() {
+            return Ok(());
+        }
+        for entry in self.map(node, "`allow`")? {
+            match entry.key.as_str() {
+                "image-tags" => {
+                    for item in self.optional_seq(&entry.value, "`allow.image-tags`")? {
+                        let mut allowed = self.suppress_entry(
+                            item,
+                            "an `allow.image-tags` entry",
+                            &["service", "reason", "expires"],
+                            SuppressionKind::Allowed,
+                            Condition::TagOnly,
+                        )?;
+                        if allowed.service.is_none() {
+                            return Err(self.error(
+                                item,
+                                "an `allow.image-tags` entry needs `service` (a glob; \"*\" for every service)",
+                            ));
+                        }
+                        allowed.rule = Some("image-mismatch");
+                        layer.suppressions.push(allowed);
+                    }
+                }
+                "local-only-env" => {
+                    for item in self.optional_seq(&entry.value, "`allow.local-only-env`")? {
+                        let mut allowed = self.suppress_entry(
+                            item,
+                            "an `allow.local-only-env` entry",
+                            &["env", "service", "reason", "expires"],
+                            SuppressionKind::Allowed,
+                            Condition::SetOnlyLocally,
+                        )?;
+                        if allowed.env.is_none() {
+                            return Err(self.error(
+                                item,
+                                "an `allow.local-only-env` entry needs `env` (an env var name glob)",
+                            ));
+                        }
+                        allowed.rule = Some("env-unmatched");
+                        layer.suppressions.push(allowed);
+                    }
+                }
+                other => {
+                    return Err(self.key_error(
+                        entry,
+                        other,
+                        "`allow`",
+                        &["image-tags", "local-only-env"],
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn suppress_entry(
+        &self,
+        item: &Node,
+        what: &str,
+        keys: &[&str],
+        kind: SuppressionKind,
+        condition: Condition,
+    ) -> Result<SuppressEntry, PolicyError> {
+        let entries = self.map(item, what)?;
+        let mut suppression = SuppressEntry {
+            kind,
+            rule: None,
+            service: None,
+            env: None,
+            condition,
+            reason: String::new(),
+            expires: None,
+            origin: Origin::new(self.file.into(), item.line, item.column),
+        };
+        for entry in entries {
+            if !keys.contains(&entry.key.as_str()) {
+                return Err(self.key_error(entry, &entry.key, what, keys));
+            }
+            let value = &entry.value;
+            match entry.key.as_str() {
+                "rule" => {
+                    let name = self.string(value, "`rule`")?;
+                    let rule = find_rule(name).ok_or_else(|| {
+                        self.error(
+                            value,
+                            format!("unknown rule `{name}`; `parity rules` lists the known rules"),
+                        )
+                    })?;
+                    suppression.rule = Some(rule.meta().name);
+                }
+                "service" => suppression.service = Some(self.matcher(value, "`service`", true)?),
+                "env" => suppression.env = Some(self.matcher(value, "`env`", false)?),
+                "reason" => suppression.reason = self.string(value, "`reason`")?.trim().to_owned(),
+                "expires" => {
+                    let text = self.string(value, "`expires`")?;
+                    suppression.expires = Some(Date::parse(text).ok_or_else(|| {
+                        self.error(
+                            value,
+                            format!("invalid date `{text}` for `expires`; expected YYYY-MM-DD"),
+                        )
+                    })?);
+                }
+                _ => {}
+            }
+        }
+        if suppression.reason.is_empty() {
+            return Err(self.error(
+                item,
+                format!("{what} needs a `reason`: say why the difference is accepted"),
+            ));
+        }
+        Ok(suppression)
     }
 
     fn version(&self, node: &Node) -> Result<(), PolicyError> {
@@ -567,7 +947,7 @@ mod tests {
         );
         assert_eq!(
             error("version: 1\nrulez: {}\n"),
-            "parity.yaml:2:1: unknown key `rulez` in the policy file; expected one of: version, rules, ignore, mappings"
+            "parity.yaml:2:1: unknown key `rulez` in the policy file; expected one of: version, select, rules, ignore, mappings, suppress, allow, env-must-equal, rego, env-contract-file"
         );
         assert_eq!(
             error("version: 1\nrules:\n  image-mismatch: error\n  no-such-rule: off\n"),
@@ -610,8 +990,61 @@ mod tests {
             "parity.yaml:3:1: while parsing a node, did not find expected node content"
         );
         assert_eq!(
+            error("version: 1\nsuppress:\n  - {rule: env-unmatched, service: api}\n"),
+            "parity.yaml:3:5: a `suppress` entry needs a `reason`: say why the difference is accepted"
+        );
+        assert_eq!(
+            error("version: 1\nsuppress:\n  - {reason: because}\n"),
+            "parity.yaml:3:5: a `suppress` entry needs at least one of `rule`, `service` or `env`"
+        );
+        assert_eq!(
+            error(
+                "version: 1\nsuppress:\n  - rule: env-unmatched\n    reason: r\n    expires: next week\n"
+            ),
+            "parity.yaml:5:14: invalid date `next week` for `expires`; expected YYYY-MM-DD"
+        );
+        assert_eq!(
+            error("version: 1\nsuppress:\n  - {rule: nope, reason: r}\n"),
+            "parity.yaml:3:12: unknown rule `nope`; `parity rules` lists the known rules"
+        );
+        assert_eq!(
+            error("version: 1\nallow:\n  image-tags: [{reason: r}]\n"),
+            "parity.yaml:3:16: an `allow.image-tags` entry needs `service` (a glob; \"*\" for every service)"
+        );
+        assert_eq!(
+            error(
+                "version: 1\nallow:\n  local-only-env: [{env: X, reason: r, rule: env-unmatched}]\n"
+            ),
+            "parity.yaml:3:40: unknown key `rule` in an `allow.local-only-env` entry; expected one of: env, service, reason, expires"
+        );
+        assert_eq!(
+            error("version: 1\nselect: [image-mismatch, PAR999]\n"),
+            "parity.yaml:2:26: unknown rule `PAR999`; `parity rules` lists the known rules"
+        );
+        assert_eq!(
             error("- 1\n"),
             "parity.yaml:1:1: expected a mapping for the policy file, found a sequence"
+        );
+    }
+
+    #[test]
+    fn select_env_must_equal_and_rego_paths() {
+        let policy = Policy::from_yaml_at(
+            "repo/parity.yaml",
+            "version: 1\nselect: [PAR201]\nenv-must-equal: [LOG_FORMAT, 'FEATURE_*']\nrego: [policies, /abs/x.rego]\n",
+            Path::new("repo/parity.yaml"),
+        )
+        .unwrap();
+        assert_eq!(
+            policy.severity_of(meta("image-mismatch")),
+            Some(Severity::Error)
+        );
+        assert_eq!(policy.severity_of(meta("env-unmatched")), None);
+        assert!(policy.must_equal_env("FEATURE_X") && policy.must_equal_env("LOG_FORMAT"));
+        assert!(!policy.must_equal_env("log_format"));
+        assert_eq!(
+            policy.rego_paths(),
+            [PathBuf::from("repo/policies"), PathBuf::from("/abs/x.rego")]
         );
     }
 

@@ -2,34 +2,30 @@
 
 use crate::redirects::redirect;
 use crate::rule::Rule;
-use crate::rules::backing::engine_mismatch::EngineMismatch;
 use crate::rules::backing::version_mismatch::VersionMismatch;
-use crate::rules::env::env_contract::EnvContract;
-use crate::rules::env::env_undocumented::EnvUndocumented;
 use crate::rules::env::env_unmatched::EnvUnmatched;
+use crate::rules::env::env_value_mismatch::EnvValueMismatch;
 use crate::rules::images::image_mismatch::ImageMismatch;
-use crate::rules::network::loopback_reference::LoopbackReference;
+use crate::rules::images::unpinned_image::UnpinnedImage;
+use crate::rules::network::dangling_dependency::DanglingDependency;
 use crate::rules::network::port_mismatch::PortMismatch;
-use crate::rules::network::unexposed_port::UnexposedPort;
-use crate::rules::secrets::secret_in_plain_env::SecretInPlainEnv;
+use crate::rules::services::healthcheck_missing::HealthcheckMissing;
 use crate::rules::services::missing_service::MissingService;
-use crate::rules::storage::ephemeral_storage::EphemeralStorage;
+use crate::rules::services::replicas::Replicas;
 
 /// Every built-in rule, sorted by code. Hand-maintained; a test checks the order and that codes
 /// and names are unique.
 pub static RULES: &[&dyn Rule] = &[
     &MissingService,
+    &HealthcheckMissing,
+    &Replicas,
     &ImageMismatch,
+    &UnpinnedImage,
     &EnvUnmatched,
-    &EnvContract,
-    &EnvUndocumented,
+    &EnvValueMismatch,
     &VersionMismatch,
-    &EngineMismatch,
     &PortMismatch,
-    &LoopbackReference,
-    &UnexposedPort,
-    &EphemeralStorage,
-    &SecretInPlainEnv,
+    &DanglingDependency,
 ];
 
 /// Looks a rule up by name (`image-mismatch`) or code (`PAR201`), case-insensitively, following
@@ -70,17 +66,15 @@ mod tests {
             ids,
             [
                 ("PAR101", "missing-service"),
+                ("PAR102", "healthcheck-missing"),
+                ("PAR103", "replicas"),
                 ("PAR201", "image-mismatch"),
+                ("PAR202", "unpinned-image"),
                 ("PAR301", "env-unmatched"),
-                ("PAR390", "env-contract"),
-                ("PAR391", "env-undocumented"),
+                ("PAR310", "env-value-mismatch"),
                 ("PAR401", "version-mismatch"),
-                ("PAR490", "engine-mismatch"),
                 ("PAR501", "port-mismatch"),
-                ("PAR590", "loopback-reference"),
-                ("PAR591", "unexposed-port"),
-                ("PAR690", "ephemeral-storage"),
-                ("PAR790", "secret-in-plain-env"),
+                ("PAR510", "dangling-dependency"),
             ]
         );
     }

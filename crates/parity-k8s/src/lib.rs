@@ -28,7 +28,6 @@ mod kinds;
 pub mod kustomize;
 mod object;
 mod read;
-mod route;
 mod workload;
 
 use std::sync::Arc;

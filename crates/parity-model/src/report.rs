@@ -1,4 +1,6 @@
-use crate::{BaselineStatus, Diagnostic, Finding, Severity, Side, Topology};
+use crate::{
+    BaselineStatus, Diagnostic, Finding, Severity, Side, SuppressedFinding, Suppression, Topology,
+};
 
 /// The JSON report schema version. Bump only for breaking changes; tools depend on it.
 pub const REPORT_VERSION: u32 = 1;
@@ -20,6 +22,13 @@ pub struct Report {
     pub topology: Topology,
     /// Set when a baseline was applied: what it hid and which of its entries no longer occur.
     pub baseline: Option<BaselineStatus>,
+    /// Findings that a policy entry, an allowed difference or an inline comment hid, sorted like
+    /// `findings`. Not counted in [`Report::summary`] nor by [`Report::has_findings_at`].
+    pub suppressed: Vec<SuppressedFinding>,
+    /// What the policy has to say about itself during this run: a suppression past its `expires`
+    /// date (it no longer hides anything), an inline marker without a reason or naming an unknown
+    /// rule. Warnings at the place the suppression is written.
+    pub policy_diagnostics: Vec<Diagnostic>,
 }
 
 /// A summary of one side.
@@ -118,10 +127,27 @@ impl Report {
             .any(|finding| finding.severity.at_least(threshold))
     }
 
-    /// Whether either side had input that could not be read.
+    /// How many findings each suppression hid, in the order the suppressions first hid one.
+    pub fn suppressed_counts(&self) -> Vec<(&Suppression, usize)> {
+        let mut counts: Vec<(&Suppression, usize)> = Vec::new();
+        for item in &self.suppressed {
+            match counts.iter_mut().find(|(by, _)| *by == &item.by) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((&item.by, 1)),
+            }
+        }
+        counts
+    }
+
+    /// Whether either side had input that could not be read, or a custom (Rego) policy could not
+    /// be evaluated: either way the report is incomplete, and the CLI exits with code 2.
     pub fn has_load_errors(&self) -> bool {
         self.diagnostics
             .iter()
             .any(|d| d.diagnostic.level == crate::DiagnosticLevel::Error)
+            || self
+                .policy_diagnostics
+                .iter()
+                .any(|d| d.level == crate::DiagnosticLevel::Error)
     }
 }

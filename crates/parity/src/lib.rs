@@ -36,6 +36,7 @@ pub use parity_model::{
     Service, Severity, Side, SideDiagnostic, Summary,
 };
 pub use parity_model::{BaselineEntry, BaselineStatus, Fingerprint, Topology, TopologyService};
+pub use parity_rego::{RegoError, RegoPolicies};
 pub use parity_report::{
     FINGERPRINT_KEY, GRAPH_JSON_VERSION, SarifTool, TextOptions, render_github, render_graph_dot,
     render_graph_json, render_graph_mermaid, render_json, render_junit, render_markdown,
@@ -47,6 +48,18 @@ use std::path::{Path, PathBuf};
 /// Compares two loaded environments under a policy. Pure: no I/O.
 pub fn diff(local: &Environment, prod: &Environment, policy: &Policy) -> Report {
     parity_engine::check(local, prod, policy)
+}
+
+/// [`diff`] plus custom Rego policies (loaded with [`RegoPolicies::load`], e.g. from the paths
+/// the policy file names under `rego:`): their findings are sorted, suppressed and counted like
+/// built-in ones. Pure: no I/O.
+pub fn diff_with_rego(
+    local: &Environment,
+    prod: &Environment,
+    policy: &Policy,
+    rego: &RegoPolicies,
+) -> Report {
+    parity_engine::check_with(local, prod, policy, &[rego])
 }
 
 /// The policy file name found automatically.
@@ -74,5 +87,9 @@ pub fn find_policy(start: &Path) -> Option<PathBuf> {
 pub fn load_policy(path: &Path) -> Result<Policy, Error> {
     let text = parity_source::read_text(path, parity_source::DEFAULT_MAX_FILE_BYTES)
         .map_err(|source| Error::Read { source })?;
-    Ok(Policy::from_yaml(&path.display().to_string(), &text)?)
+    Ok(Policy::from_yaml_at(
+        &path.display().to_string(),
+        &text,
+        path,
+    )?)
 }

@@ -40,8 +40,33 @@ pub fn load(path: impl AsRef<Path>) -> Result<Environment, Error> {
 ///
 /// A folder holding compose files (`compose.yaml`, `docker-compose.yml`, ... and their override
 /// files) is a compose project; otherwise its YAML and JSON files are read as Kubernetes
-/// manifests. A single file is detected by its name and content.
+/// manifests. A single file is detected by its name and content. `# parity: ignore[...]`
+/// comments in the files read are recorded in [`Environment::inline_ignores`].
 pub fn load_with(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
+    let mut env = load_root(path, options)?;
+    record_inline_ignores(&mut env, options);
+    Ok(env)
+}
+
+/// Scans every file the loaders read for inline suppressions. The YAML tree keeps no comments,
+/// and the loaders have nothing to do with policy, so the facade re-reads the (already cached by
+/// the OS, size-capped) files once and hands the text to the engine's pure scanner.
+fn record_inline_ignores(env: &mut Environment, options: &LoadOptions) {
+    let mut found = Vec::new();
+    for file in &env.files {
+        let Ok(text) = parity_source::read_text(Path::new(file), options.max_file_bytes) else {
+            // Unreadable files were already reported by the loader that tried them.
+            continue;
+        };
+        found.extend(parity_engine::scan_inline_ignores(
+            &Arc::from(file.as_str()),
+            &text,
+        ));
+    }
+    env.inline_ignores = found;
+}
+
+fn load_root(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
     let metadata = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound {
             path: path.to_owned(),
@@ -132,6 +157,7 @@ pub fn load_stream(display: &str, text: &str) -> Environment {
         ));
         return env;
     }
+    env.inline_ignores = parity_engine::scan_inline_ignores(&display, text);
     let parsed = parity_k8s::parse_file(display, text);
     parity_k8s::build(vec![parsed], &mut env);
     env

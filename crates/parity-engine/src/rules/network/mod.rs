@@ -1,5 +1,4 @@
 //! 5xx: ports and networking.
 
-pub mod loopback_reference;
+pub mod dangling_dependency;
 pub mod port_mismatch;
-pub mod unexposed_port;

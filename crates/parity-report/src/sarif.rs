@@ -163,12 +163,29 @@ fn sarif_result(
     }
     result.insert("level".into(), json!(severity_level(finding.severity)));
     result.insert("message".into(), json!({ "text": finding.message }));
-    let locations: Vec<Value> = finding
+    let mut locations: Vec<Value> = finding
         .locations
         .iter()
         .enumerate()
         .map(|(index, location)| side_location(location, index))
         .collect();
+    if locations.is_empty() {
+        // Code scanning rejects a result without a location; a finding with none (a custom
+        // policy may report one) points at the root of the side it is about.
+        let side = match (&finding.local_service, &finding.prod_service) {
+            (None, Some(_)) => Side::Prod,
+            _ => Side::Local,
+        };
+        let root = match side {
+            Side::Local => &report.local.root,
+            Side::Prod => &report.prod.root,
+        };
+        locations.push(physical_location(
+            Some(side),
+            &parity_model::Origin::file(root.as_str().into()),
+            None,
+        ));
+    }
     if let Some(related) = locations.get(1..).filter(|rest| !rest.is_empty()) {
         result.insert("relatedLocations".into(), Value::Array(related.to_vec()));
     }
@@ -446,6 +463,24 @@ mod tests {
         assert_eq!(
             run["results"][1]["properties"]["local"],
             parity_model::REDACTED
+        );
+    }
+
+    #[test]
+    fn a_finding_without_locations_points_at_its_side_root() {
+        let mut report = sample::report();
+        report.findings[3].locations.clear();
+        let log: Value = serde_json::from_str(&render(&report)).unwrap();
+        let result = &log["runs"][0]["results"][3];
+        assert_eq!(result["properties"]["service"], "migrate");
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "prod"
+        );
+        assert!(
+            result["locations"][0]["physicalLocation"]
+                .get("region")
+                .is_none()
         );
     }
 

@@ -111,6 +111,11 @@ pub(crate) struct DiffArgs {
     /// the `.env` file is used, so results do not depend on who runs parity).
     #[arg(long)]
     use_shell_env: bool,
+    /// The env contract listing the settings the application reads (default: `.env.example`,
+    /// `.env.sample`, `.env.dist` or `.env.template` beside the compose file or at the
+    /// repository root; the policy file's `env-contract-file:` also names one).
+    #[arg(long, value_name = "FILE")]
+    env_contract: Option<PathBuf>,
     /// A Terraform variables file for the local side (repeatable), like `terraform plan
     /// -var-file`; applied after terraform.tfvars and *.auto.tfvars.
     #[arg(long = "local-var-file", value_name = "FILE")]
@@ -358,6 +363,10 @@ fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
     let mut options = LoadOptions::default();
     options.compose.profiles = args.profiles.clone();
     options.compose.use_process_env = args.use_shell_env;
+    options.compose.env_contract = args
+        .env_contract
+        .clone()
+        .or_else(|| policy.env_contract_file().map(Path::to_path_buf));
 
     let mut local_options = options.clone();
     local_options.terraform.var_files = args.local_var_files.clone();

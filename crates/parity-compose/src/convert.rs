@@ -541,6 +541,7 @@ mod tests {
             lookup: &lookup,
             diagnostics: &mut diagnostics,
             warned: &mut warned,
+            host_variables: &mut Vec::new(),
         }
         .build(&node);
         normalize_service(&mut val, &mut diagnostics);

@@ -8,6 +8,7 @@
 //! Bad input becomes [`parity_model::Diagnostic`]s on the environment; loading goes on with what
 //! can be read. The reference for every rule is what `docker compose config` prints.
 
+mod contract;
 mod convert;
 mod dotenv;
 mod interpolate;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use parity_source::yaml::Node;
 
+pub use contract::{ENV_CONTRACT_FILE_NAMES, find_env_contract};
 pub use project::load;
 
 /// How to load a compose project.
@@ -31,6 +33,10 @@ pub struct ComposeOptions {
     pub use_process_env: bool,
     /// Profiles to enable (like `--profile`). Services with profiles not enabled are inactive.
     pub profiles: Vec<String>,
+    /// The `.env.example`-style file listing the settings the application reads. `None`: look
+    /// for one ([`find_env_contract`]) beside the first compose file and up to the repository
+    /// root.
+    pub env_contract: Option<PathBuf>,
 }
 
 /// The names `docker compose` looks for, in its order of preference (compose-go's

@@ -62,6 +62,15 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
     }
     strip_tags(&mut merged);
     project.build_graph(&merged);
+    project.record_bare_host_variables();
+    let contract = match &options.env_contract {
+        Some(path) => Some(path.clone()),
+        None => crate::contract::find_env_contract(&project_dir),
+    };
+    if let Some(path) = contract {
+        crate::contract::read_env_contract(&path, project.env);
+    }
+    parity_model::link_connections(&mut project.env.graph);
 }
 
 /// A parsed compose file (a top-level file or one named by `extends.file`).
@@ -468,6 +477,7 @@ impl Project<'_> {
             lookup: &lookup,
             diagnostics: &mut self.env.diagnostics,
             warned: &mut self.warned,
+            host_variables: &mut self.env.host_variables,
         }
         .build(&node);
         let Kind::Map(fields) = &mut root.kind else {
@@ -800,6 +810,30 @@ impl Project<'_> {
                         ));
                     }
                 }
+            }
+        }
+    }
+
+    /// Adds the bare `KEY`s of `environment:` that the project environment does not set (the
+    /// container gets them from the shell running compose) to the host variables, after the
+    /// `${VAR}`s recorded while interpolating.
+    fn record_bare_host_variables(&mut self) {
+        let mut found = Vec::new();
+        for (_, service) in self.env.graph.services() {
+            for container in &service.containers {
+                for var in &container.env {
+                    if var.value == EnvValue::FromHost {
+                        found.push(parity_model::HostVariable {
+                            name: var.name.clone(),
+                            origin: var.origin.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        for var in found {
+            if !self.env.host_variables.iter().any(|known| known.name == var.name) {
+                self.env.host_variables.push(var);
             }
         }
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use parity_model::{Diagnostic, Origin};
+use parity_model::{Diagnostic, HostVariable, Origin};
 use parity_source::yaml::{Node, Value};
 
 use crate::interpolate::interpolate;
@@ -126,6 +126,9 @@ pub(crate) struct Builder<'a> {
     pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
     /// Unset variables already warned about, shared across the files of one project.
     pub(crate) warned: &'a mut BTreeSet<String>,
+    /// Variables used with no default that the project environment does not set: compose takes
+    /// them from the shell that runs it. Each name once, at its first use.
+    pub(crate) host_variables: &'a mut Vec<HostVariable>,
 }
 
 impl Builder<'_> {
@@ -165,6 +168,12 @@ impl Builder<'_> {
         match interpolate(text, self.lookup) {
             Ok(result) => {
                 for name in result.unset {
+                    if !self.host_variables.iter().any(|var| var.name == name) {
+                        self.host_variables.push(HostVariable {
+                            name: name.clone(),
+                            origin: origin.clone(),
+                        });
+                    }
                     if self.warned.insert(name.clone()) {
                         self.diagnostics.push(Diagnostic::warning(
                             origin.clone(),
@@ -198,11 +207,13 @@ mod tests {
         let lookup = |name: &str| (name == "TAG").then(|| "2".to_owned());
         let mut diagnostics = Vec::new();
         let mut warned = BTreeSet::new();
+        let mut host_variables = Vec::new();
         let val = Builder {
             file: Arc::from("c.yaml"),
             lookup: &lookup,
             diagnostics: &mut diagnostics,
             warned: &mut warned,
+            host_variables: &mut host_variables,
         }
         .build(&node);
         let service = val.get("services").unwrap().field("${NAME}").unwrap();
@@ -211,6 +222,11 @@ mod tests {
         assert_eq!(image.as_str(), Some("app:2"));
         assert_eq!(image.origin.to_string(), "c.yaml:3:12");
         assert_eq!(diagnostics.len(), 1);
+        let host: Vec<(&str, String)> = host_variables
+            .iter()
+            .map(|var| (var.name.as_str(), var.origin.to_string()))
+            .collect();
+        assert_eq!(host, [("NOPE", "c.yaml:4:11".to_owned())]);
         assert_eq!(
             diagnostics[0].to_string(),
             "c.yaml:4:11: warning: variable NOPE is not set, defaulting to a blank string"

@@ -27,6 +27,8 @@ pub struct PairRef<'a> {
     pub prod: &'a Service,
     /// The prod service's node, for looking at its edges.
     pub prod_index: NodeIndex,
+    /// The local service's node, for looking at its edges.
+    pub local_index: NodeIndex,
     /// Why the two were paired.
     pub paired_by: PairedBy,
 }
@@ -78,6 +80,7 @@ impl<'a> CheckContext<'a> {
                 local: self.local.graph.service(pair.local)?,
                 prod: self.prod.graph.service(pair.prod)?,
                 prod_index: pair.prod,
+                local_index: pair.local,
                 paired_by: pair.paired_by,
             })
         })

@@ -2,16 +2,23 @@
 
 use crate::redirects::redirect;
 use crate::rule::Rule;
+use crate::rules::backing::engine_mismatch::EngineMismatch;
+use crate::rules::env::env_contract::EnvContract;
+use crate::rules::env::env_undocumented::EnvUndocumented;
 use crate::rules::backing::version_mismatch::VersionMismatch;
 use crate::rules::env::env_unmatched::EnvUnmatched;
 use crate::rules::env::env_value_mismatch::EnvValueMismatch;
 use crate::rules::images::image_mismatch::ImageMismatch;
 use crate::rules::images::unpinned_image::UnpinnedImage;
 use crate::rules::network::dangling_dependency::DanglingDependency;
+use crate::rules::network::loopback_reference::LoopbackReference;
 use crate::rules::network::port_mismatch::PortMismatch;
+use crate::rules::network::unexposed_port::UnexposedPort;
+use crate::rules::secrets::secret_in_plain_env::SecretInPlainEnv;
 use crate::rules::services::healthcheck_missing::HealthcheckMissing;
 use crate::rules::services::missing_service::MissingService;
 use crate::rules::services::replicas::Replicas;
+use crate::rules::storage::ephemeral_storage::EphemeralStorage;
 
 /// Every built-in rule, sorted by code. Hand-maintained; a test checks the order and that codes
 /// and names are unique.
@@ -23,9 +30,16 @@ pub static RULES: &[&dyn Rule] = &[
     &UnpinnedImage,
     &EnvUnmatched,
     &EnvValueMismatch,
+    &EnvContract,
+    &EnvUndocumented,
     &VersionMismatch,
+    &EngineMismatch,
     &PortMismatch,
     &DanglingDependency,
+    &LoopbackReference,
+    &UnexposedPort,
+    &EphemeralStorage,
+    &SecretInPlainEnv,
 ];
 
 /// Looks a rule up by name (`image-mismatch`) or code (`PAR201`), case-insensitively, following
@@ -72,9 +86,16 @@ mod tests {
                 ("PAR202", "unpinned-image"),
                 ("PAR301", "env-unmatched"),
                 ("PAR310", "env-value-mismatch"),
+                ("PAR390", "env-contract"),
+                ("PAR391", "env-undocumented"),
                 ("PAR401", "version-mismatch"),
+                ("PAR490", "engine-mismatch"),
                 ("PAR501", "port-mismatch"),
                 ("PAR510", "dangling-dependency"),
+                ("PAR590", "loopback-reference"),
+                ("PAR591", "unexposed-port"),
+                ("PAR690", "ephemeral-storage"),
+                ("PAR790", "secret-in-plain-env"),
             ]
         );
     }

@@ -44,6 +44,7 @@ pub(crate) fn k8s_service(name: &str, ports: &[(u16, &str)], line: u32) -> Resou
             .iter()
             .map(|(port, target)| (*port, (*target).to_owned()))
             .collect(),
+        backends: Vec::new(),
         origin: Origin::new("prod/service.yaml".into(), line, 1),
     }
 }

@@ -192,6 +192,36 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
             }
         }
     }
+
+    // Ingresses and routes to the Services they name, in the same namespace.
+    let mut services_by_name: HashMap<(&str, Option<&str>), NodeIndex> = HashMap::new();
+    for (position, object) in objects.iter().enumerate() {
+        if object.kind == "Service" {
+            if let Some(Some(node)) = node_of.get(position) {
+                services_by_name.insert((object.name.as_str(), object.namespace.as_deref()), *node);
+            }
+        }
+    }
+    for (position, object) in objects.iter().enumerate() {
+        let (Body::Resource { resource, .. }, Some(Some(route_node))) =
+            (&object.body, node_of.get(position))
+        else {
+            continue;
+        };
+        let mut linked = BTreeSet::new();
+        for backend in &resource.backends {
+            let target = services_by_name
+                .get(&(backend.service.as_str(), object.namespace.as_deref()))
+                .or_else(|| services_by_name.get(&(backend.service.as_str(), None)));
+            if let Some(&target) = target {
+                if linked.insert(target) {
+                    env.graph.connect(*route_node, target, Edge::Routes);
+                }
+            }
+        }
+    }
+
+    parity_model::link_connections(&mut env.graph);
 }
 
 /// Keeps the last object of each kind, namespace and name, which is what `kubectl apply` of the

@@ -28,6 +28,7 @@ mod kinds;
 pub mod kustomize;
 mod object;
 mod read;
+mod route;
 mod workload;
 
 use std::sync::Arc;

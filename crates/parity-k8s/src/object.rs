@@ -169,10 +169,14 @@ fn read_object(
                 labels,
                 selector: BTreeMap::new(),
                 ports: Vec::new(),
+                backends: Vec::new(),
                 origin: origin.clone(),
             };
             if role == Role::KubeService {
                 read_service_spec(cx, root, &mut resource);
+            }
+            if crate::route::has_backends(kind) {
+                crate::route::read_backends(cx, root, &mut resource);
             }
             Body::Resource {
                 resource,

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
@@ -30,6 +31,12 @@ pub enum Edge {
     ReadsConfigFrom,
     /// The source resource (a Kubernetes Service) selects the target workload.
     Selects,
+    /// The source service connects to the target (a service of the same side, or the Kubernetes
+    /// Service in front of one) through a URL in its env (see [`crate::link_connections`]).
+    ConnectsTo,
+    /// The source resource (an Ingress or a Gateway API route) sends traffic to the target
+    /// Kubernetes Service.
+    Routes,
 }
 
 /// A ConfigMap, Secret, or env file, with its keys.
@@ -88,7 +95,40 @@ pub struct Resource {
     pub selector: BTreeMap<String, String>,
     /// For a Kubernetes Service: its ports as (port, targetPort as written).
     pub ports: Vec<(u16, String)>,
+    /// For an Ingress or a Gateway API route: the Services it sends traffic to.
+    pub backends: Vec<Backend>,
     /// Where it is declared.
+    pub origin: Origin,
+}
+
+/// A Service an Ingress or a Gateway API route sends traffic to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    /// The Kubernetes Service's name.
+    pub service: String,
+    /// The Service port as written: a number or a port name. `None` when not given.
+    pub port: Option<String>,
+    /// Where the backend is written.
+    pub origin: Origin,
+}
+
+/// The settings an application documents in `.env.example` (or `.env.sample`, `.env.dist`,
+/// `.env.template`): the keys it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvContract {
+    /// The contract file, as a display path.
+    pub file: Arc<str>,
+    /// Keys in file order, each with where it is written.
+    pub keys: Vec<(String, Origin)>,
+}
+
+/// A variable a compose file takes from the shell that runs it: `${VAR}` with no default, or a
+/// bare `KEY` under `environment:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostVariable {
+    /// The variable name.
+    pub name: String,
+    /// Where it is used.
     pub origin: Origin,
 }
 
@@ -112,6 +152,11 @@ impl ResourceGraph {
     /// Adds an edge `from -> to`.
     pub fn connect(&mut self, from: NodeIndex, to: NodeIndex, edge: Edge) {
         self.graph.add_edge(from, to, edge);
+    }
+
+    /// The node at `index`, for a loader's final passes.
+    pub fn node_mut(&mut self, index: NodeIndex) -> Option<&mut Node> {
+        self.graph.node_weight_mut(index)
     }
 
     /// The node at `index`.
@@ -201,6 +246,10 @@ pub struct Environment {
     pub diagnostics: Vec<Diagnostic>,
     /// `# parity: ignore[...]` comments found in the input files, in file order.
     pub inline_ignores: Vec<InlineIgnore>,
+    /// The `.env.example` contract found beside the compose files or named by the user.
+    pub env_contract: Option<EnvContract>,
+    /// Variables the compose files take from the host, each name once, first use first.
+    pub host_variables: Vec<HostVariable>,
 }
 
 impl Environment {

@@ -9,6 +9,7 @@
 //! This crate does no I/O and knows no file format: loaders build the graph, the engine reads it.
 
 mod baseline;
+mod connection;
 mod diagnostic;
 mod env;
 mod finding;
@@ -22,15 +23,17 @@ mod service;
 mod suppression;
 mod text;
 mod topology;
+mod url;
 
 pub use baseline::{BaselineEntry, BaselineStatus};
+pub use connection::{Connection, link_connections};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};
 pub use finding::{Finding, Location, Severity, Side};
 pub use fingerprint::Fingerprint;
 pub use graph::{
-    BackingService, ConfigSource, ConfigSourceKind, Edge, Environment, Node, NodeIndex, Resource,
-    ResourceGraph,
+    Backend, BackingService, ConfigSource, ConfigSourceKind, Edge, EnvContract, Environment,
+    HostVariable, Node, NodeIndex, Resource, ResourceGraph,
 };
 pub use image::{ImageRef, ImageRefError, UNKNOWN_REGISTRY, parse_image_ref};
 pub use origin::Origin;
@@ -40,5 +43,9 @@ pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };
 pub use suppression::{InlineIgnore, SuppressedFinding, Suppression, SuppressionKind};
-pub use text::{REDACTED, SensitiveText, looks_secret_key};
+pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};
 pub use topology::{Topology, TopologyService};
+pub use url::{
+    ConnectionUrl, UrlHost, embedded_database, engine_of_scheme, is_embedded_engine,
+    is_loopback_host, parse_connection_url, parse_host_port,
+};

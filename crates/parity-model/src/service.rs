@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use crate::{EnvVar, ImageRef, Origin};
+use crate::{Connection, EnvVar, ImageRef, Origin};
 
 /// A workload: a compose service, or a Kubernetes Deployment, StatefulSet, DaemonSet, ... .
 ///
@@ -113,6 +113,9 @@ pub struct Container {
     /// input, so the variables they set are unknown. Written as `configmap/NAME` or `secret/NAME`
     /// (kubectl's notation) so a rule can name them; empty when every source was resolved.
     pub env_from_unresolved: Vec<String>,
+    /// Connections its env values describe (`DATABASE_URL=postgres://db/app`), filled by
+    /// [`crate::link_connections`] once the env is resolved. Empty until then.
+    pub connections: Vec<Connection>,
 }
 
 impl Container {
@@ -128,6 +131,7 @@ impl Container {
             init: false,
             healthcheck: None,
             env_from_unresolved: Vec::new(),
+            connections: Vec::new(),
         }
     }
 

@@ -30,12 +30,12 @@ impl SensitiveText {
         }
     }
 
-    /// A value that is sensitive when `key` looks like it names a secret.
+    /// A value that is sensitive when `key` looks like it names a secret, or when the value
+    /// itself has the shape of a credential whatever its key ([`looks_secret_value`]).
     pub fn for_key(key: &str, value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            sensitive: looks_secret_key(key),
-        }
+        let value = value.into();
+        let sensitive = looks_secret_key(key) || looks_secret_value(&value).is_some();
+        Self { value, sensitive }
     }
 
     /// Whether the value must be redacted.
@@ -119,6 +119,54 @@ pub fn looks_secret_key(key: &str) -> bool {
         || upper.contains("PRIVATE_KEY")
 }
 
+/// What a value looks like when its format alone says it is a credential: `a Stripe live secret
+/// key` for `sk_live_...`, `an AWS access key id` for `AKIA...`, `a GitHub token`, `a Slack
+/// token`, `a PEM private key`, ... . `None` for anything else (URLs are judged by whether they
+/// carry a password, elsewhere).
+pub fn looks_secret_value(value: &str) -> Option<&'static str> {
+    const PREFIXES: &[(&str, &str)] = &[
+        ("sk_live_", "a Stripe live secret key"),
+        ("rk_live_", "a Stripe restricted key"),
+        ("whsec_", "a webhook signing secret"),
+        ("ghp_", "a GitHub token"),
+        ("gho_", "a GitHub token"),
+        ("ghs_", "a GitHub token"),
+        ("ghu_", "a GitHub token"),
+        ("github_pat_", "a GitHub token"),
+        ("glpat-", "a GitLab token"),
+        ("xoxb-", "a Slack token"),
+        ("xoxp-", "a Slack token"),
+        ("xoxa-", "a Slack token"),
+        ("xapp-", "a Slack token"),
+        ("npm_", "an npm token"),
+        ("SG.", "a SendGrid key"),
+        ("AIza", "a Google API key"),
+    ];
+    let value = value.trim();
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a PEM private key");
+    }
+    for (prefix, what) in PREFIXES {
+        let rest = value.get(prefix.len()..).unwrap_or_default();
+        if value.starts_with(prefix)
+            && rest.len() >= 12
+            && !rest.contains(char::is_whitespace)
+        {
+            return Some(what);
+        }
+    }
+    let aws = ["AKIA", "ASIA"].iter().any(|prefix| value.starts_with(prefix));
+    if aws
+        && value.len() == 20
+        && value
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Some("an AWS access key id");
+    }
+    None
+}
+
 /// Splits `DB_PASSWORD`, `db-password`, `dbPassword` and `db.password` into upper-case words.
 fn split_words(key: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -179,6 +227,24 @@ mod tests {
         ] {
             assert!(!looks_secret_key(key), "{key} should not look secret");
         }
+    }
+
+    #[test]
+    fn credential_shaped_values_are_sensitive_whatever_their_key() {
+        assert_eq!(
+            looks_secret_value("xoxb-2231908774-5529184401-Qz8nWbLkT3vR"),
+            Some("a Slack token")
+        );
+        assert_eq!(
+            looks_secret_value("AKIAIOSFODNN7EXAMPLE"),
+            Some("an AWS access key id")
+        );
+        assert_eq!(looks_secret_value("sk_live_"), None);
+        assert_eq!(looks_secret_value("AKIA short"), None);
+        assert_eq!(looks_secret_value("https://hooks.example.com"), None);
+        let text = SensitiveText::for_key("CI_NOTIFY", "xoxb-2231908774-5529184401-Qz8nWbLkT3vR");
+        assert!(text.is_sensitive());
+        assert!(!SensitiveText::for_key("LOG_LEVEL", "info").is_sensitive());
     }
 
     #[test]

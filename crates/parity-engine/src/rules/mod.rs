@@ -4,4 +4,6 @@ pub mod backing;
 pub mod env;
 pub mod images;
 pub mod network;
+pub mod secrets;
 pub mod services;
+pub mod storage;

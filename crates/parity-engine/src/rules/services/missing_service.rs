@@ -17,6 +17,8 @@ declare_rule! {
     ///
     /// Local developer tools (mail catchers, database admin UIs, `localstack`, `traefik`, ...) are
     /// in the built-in `ignore.services` list and never reported; see `policies/default.yaml`.
+    /// Local emulators of managed services (MinIO, WireMock, MockServer, Prism, Azurite, ...)
+    /// are explained by `engine-mismatch` instead.
     ///
     /// ## Example
     /// ```yaml
@@ -57,6 +59,13 @@ impl Rule for MissingService {
         let meta = self.meta();
         for side in [Side::Local, Side::Prod] {
             for service in cx.unpaired(side) {
+                // A local emulator of a managed service (MinIO for S3, WireMock for an external
+                // API) has no workload in prod by design; `engine-mismatch` explains it instead.
+                if side == Side::Local
+                    && crate::rules::backing::engines::stand_in_for(service).is_some()
+                {
+                    continue;
+                }
                 let other = match side {
                     Side::Local => "in prod",
                     Side::Prod => "locally",

@@ -1,0 +1,3 @@
+//! 6xx: volumes and where data is kept.
+
+pub mod ephemeral_storage;

@@ -1,0 +1,470 @@
+//! Connection URLs found in env values: `postgres://app:pw@db:5432/shop`, `redis://cache`,
+//! `jdbc:h2:mem:test`, `sqlite:///data/app.db`, a bare `./data/app.sqlite3`.
+//!
+//! Parsed into [`ConnectionUrl`] (scheme, user, hosts and ports, path, whether a password is
+//! written) or, for embedded databases, into an engine name ([`embedded_database`]). The
+//! password itself is never copied out of the value: rules that need to say "this URL carries a
+//! password" read [`ConnectionUrl::has_password`], and the value stays inside its
+//! [`SensitiveText`](crate::SensitiveText).
+
+/// One `host[:port]` of a connection URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UrlHost {
+    /// Host name or IP address, lower-cased; IPv6 addresses without their brackets.
+    pub host: String,
+    /// The port, when written.
+    pub port: Option<u16>,
+}
+
+/// A URL of the shape `scheme://[user[:password]@]host[:port][,host[:port]...][/path][?query]`.
+///
+/// Several hosts separated by commas are accepted because MongoDB and some Redis/Kafka clients
+/// take them (`mongodb://a:27017,b:27017/app`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConnectionUrl {
+    /// The scheme, lower-cased (`postgres`, `redis`, `amqp`, `http`, ...), without a `jdbc:`
+    /// prefix.
+    pub scheme: String,
+    /// The user name, when written. The password is deliberately not kept.
+    pub user: Option<String>,
+    /// Whether a password was written in the URL.
+    pub has_password: bool,
+    /// The hosts, at least one.
+    pub hosts: Vec<UrlHost>,
+    /// The path after the hosts without its leading `/` (a database name, a vhost), possibly empty.
+    pub path: String,
+}
+
+impl ConnectionUrl {
+    /// The first host.
+    pub fn host(&self) -> Option<&UrlHost> {
+        self.hosts.first()
+    }
+
+    /// The canonical engine the scheme names (`postgres` for `postgresql+asyncpg`), when known.
+    pub fn engine(&self) -> Option<&'static str> {
+        engine_of_scheme(&self.scheme)
+    }
+
+    /// The first host's port as written, or the scheme's well-known default.
+    pub fn effective_port(&self) -> Option<u16> {
+        self.host()
+            .and_then(|host| host.port)
+            .or_else(|| default_port(&self.scheme))
+    }
+
+    /// Whether the first host names this machine (see [`is_loopback_host`]).
+    pub fn is_loopback(&self) -> bool {
+        self.host().is_some_and(|host| is_loopback_host(&host.host))
+    }
+}
+
+/// Engines that run inside the application process or on its local disk.
+pub fn is_embedded_engine(engine: &str) -> bool {
+    matches!(engine, "sqlite" | "h2" | "hsqldb" | "derby" | "memory")
+}
+
+/// Whether `host` names the local machine, or the developer's machine from inside a container.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    if matches!(
+        host.as_str(),
+        "localhost"
+            | "localhost.localdomain"
+            | "ip6-localhost"
+            | "ip6-loopback"
+            | "::1"
+            | "0:0:0:0:0:0:0:1"
+            | "0.0.0.0"
+            | "::"
+            | "host.docker.internal"
+            | "gateway.docker.internal"
+            | "host.containers.internal"
+            | "host.minikube.internal"
+    ) {
+        return true;
+    }
+    if host.ends_with(".localhost") {
+        return true;
+    }
+    let mut octets = host.split('.');
+    octets.next() == Some("127")
+        && octets.clone().count() == 3
+        && octets.all(|octet| !octet.is_empty() && octet.parse::<u8>().is_ok())
+}
+
+/// The canonical engine a URL scheme names (`postgresql+asyncpg` → `postgres`), when known.
+pub fn engine_of_scheme(scheme: &str) -> Option<&'static str> {
+    let scheme = scheme.to_ascii_lowercase();
+    // SQLAlchemy writes `dialect+driver`; MongoDB's `+srv` is a lookup mode, not a driver.
+    let base = scheme.split('+').next().unwrap_or(&scheme);
+    Some(match base {
+        "postgres" | "postgresql" | "pgsql" | "postgis" | "pg" | "timescaledb" => "postgres",
+        "cockroachdb" | "cockroach" => "cockroachdb",
+        "mysql" | "mysql2" | "mysqlx" => "mysql",
+        "mariadb" => "mariadb",
+        "sqlite" | "sqlite3" => "sqlite",
+        "h2" => "h2",
+        "hsqldb" => "hsqldb",
+        "derby" => "derby",
+        "sqlserver" | "mssql" => "sqlserver",
+        "oracle" => "oracle",
+        "mongodb" | "mongo" => "mongodb",
+        "redis" | "rediss" | "redis-socket" | "unix+redis" => "redis",
+        "valkey" | "valkeys" => "valkey",
+        "keydb" => "keydb",
+        "memcached" | "memcache" => "memcached",
+        "amqp" | "amqps" => "rabbitmq",
+        "kafka" => "kafka",
+        "nats" | "tls+nats" => "nats",
+        "clickhouse" => "clickhouse",
+        "cassandra" => "cassandra",
+        "neo4j" | "bolt" => "neo4j",
+        "elasticsearch" => "elasticsearch",
+        "smtp" | "smtps" => "smtp",
+        "s3" => "s3",
+        "memory" | "mem" => "memory",
+        _ => return None,
+    })
+}
+
+/// Well-known ports of the schemes parity reads.
+fn default_port(scheme: &str) -> Option<u16> {
+    let base = scheme.split('+').next().unwrap_or(scheme);
+    Some(match base {
+        "postgres" | "postgresql" | "pgsql" | "postgis" | "pg" | "timescaledb" => 5432,
+        "cockroachdb" | "cockroach" => 26257,
+        "mysql" | "mysql2" | "mariadb" => 3306,
+        "mysqlx" => 33060,
+        "sqlserver" | "mssql" => 1433,
+        "oracle" => 1521,
+        "mongodb" | "mongo" if !scheme.contains("+srv") => 27017,
+        "redis" | "rediss" | "valkey" | "valkeys" | "keydb" => 6379,
+        "memcached" | "memcache" => 11211,
+        "amqp" => 5672,
+        "amqps" => 5671,
+        "kafka" => 9092,
+        "nats" => 4222,
+        "clickhouse" => 9000,
+        "cassandra" => 9042,
+        "neo4j" | "bolt" => 7687,
+        "smtp" => 25,
+        "smtps" => 465,
+        "http" | "ws" => 80,
+        "https" | "wss" => 443,
+        _ => return None,
+    })
+}
+
+/// Parses `text` as a connection URL, or `None` when it is not one: no `scheme://`, a scheme
+/// with characters RFC 3986 does not allow, no host, a port that is not a number, or a value
+/// still holding a placeholder (`${DB_HOST}`) or whitespace. A `jdbc:` prefix is skipped
+/// (`jdbc:postgresql://db:5432/app`). Embedded databases have no host; see
+/// [`embedded_database`].
+pub fn parse_connection_url(text: &str) -> Option<ConnectionUrl> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 4096 || text.contains(char::is_whitespace) {
+        return None;
+    }
+    if text.contains("${") {
+        return None;
+    }
+    let rest = strip_prefix_ignore_case(text, "jdbc:").unwrap_or(text);
+    let (scheme, after_scheme) = split_scheme(rest)?;
+    let authority_and_path = after_scheme.strip_prefix("//")?;
+    let authority_end = authority_and_path
+        .find(['/', '?', '#', ';'])
+        .unwrap_or(authority_and_path.len());
+    let authority = authority_and_path.get(..authority_end).unwrap_or_default();
+    let path = authority_and_path
+        .get(authority_end..)
+        .unwrap_or_default()
+        .strip_prefix('/')
+        .unwrap_or_default();
+    let path = path.split(['?', '#']).next().unwrap_or_default().to_owned();
+    // The last `@` ends the userinfo: passwords may hold an unescaped `@`.
+    let (userinfo, hosts) = match authority.rfind('@') {
+        Some(at) => (
+            authority.get(..at),
+            authority.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (None, authority),
+    };
+    let (user, has_password) = match userinfo {
+        None => (None, false),
+        Some(info) => match info.split_once(':') {
+            Some((user, password)) => (non_empty(user), !password.is_empty()),
+            None => (non_empty(info), false),
+        },
+    };
+    let mut parsed_hosts = Vec::new();
+    for part in hosts.split(',') {
+        let (host, port) = split_host_port(part)?;
+        parsed_hosts.push(UrlHost { host: host?, port });
+    }
+    if parsed_hosts.is_empty() {
+        return None;
+    }
+    Some(ConnectionUrl {
+        scheme: scheme.to_ascii_lowercase(),
+        user,
+        has_password,
+        hosts: parsed_hosts,
+        path,
+    })
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// The engine of a value naming an embedded database: `sqlite:///data/app.db`,
+/// `sqlite::memory:`, `jdbc:h2:mem:test`, `jdbc:sqlite:app.db`, or a path to a database file
+/// (`./data/app.db`, `/var/lib/app.sqlite3`). Returns `sqlite`, `h2`, `hsqldb`, `derby` or
+/// `memory`.
+pub fn embedded_database(text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 4096 || text.contains(char::is_whitespace) {
+        return None;
+    }
+    let rest = strip_prefix_ignore_case(text, "jdbc:").unwrap_or(text);
+    if let Some((scheme, _)) = split_scheme(rest) {
+        return engine_of_scheme(scheme).filter(|engine| is_embedded_engine(engine));
+    }
+    let lower = text.to_ascii_lowercase();
+    let is_file = [".db", ".sqlite", ".sqlite3", ".db3"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        && (lower.starts_with('/') || lower.starts_with("./") || lower.starts_with("../"));
+    (is_file || lower == ":memory:").then_some("sqlite")
+}
+
+/// A bare `host`, `host:port` or `[v6]:port` value (`DB_HOST=localhost`,
+/// `REDIS_ADDR=127.0.0.1:6379`). `None` when the text is not shaped like one.
+pub fn parse_host_port(value: &str) -> Option<(String, Option<u16>)> {
+    let value = value.trim();
+    if value.is_empty()
+        || value.len() > 255
+        || value.contains(['/', '@', '?', '#', ' ', ','])
+        || value.parse::<f64>().is_ok()
+    {
+        return None;
+    }
+    let (host, port) = split_host_port(value)?;
+    let host = host?;
+    let valid = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+    valid.then_some((host, port))
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| text.get(prefix.len()..))
+        .flatten()
+}
+
+/// `scheme:rest` when the text starts with an RFC 3986 scheme.
+fn split_scheme(text: &str) -> Option<(&str, &str)> {
+    let colon = text.find(':')?;
+    let scheme = text.get(..colon)?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    if !first.is_ascii_alphabetic()
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    // `localhost:5432` and `db:5432` are a host and a port, not a scheme.
+    let rest = text.get(colon + 1..)?;
+    if !rest.starts_with("//") && rest.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((scheme, rest))
+}
+
+/// `host`, `host:port`, `[v6]`, `[v6]:port`; an empty host (unix socket URLs) is `None`.
+#[allow(clippy::type_complexity)]
+fn split_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
+    if text.is_empty() {
+        return Some((None, None));
+    }
+    if let Some(bracketed) = text.strip_prefix('[') {
+        let close = bracketed.find(']')?;
+        let host = bracketed.get(..close)?.to_ascii_lowercase();
+        let port = match bracketed.get(close + 1..)? {
+            "" => None,
+            rest => Some(rest.strip_prefix(':')?.parse().ok()?),
+        };
+        return Some((Some(host), port));
+    }
+    match text.rsplit_once(':') {
+        // Two colons and no brackets: a bare IPv6 address.
+        Some((host, _)) if host.contains(':') => Some((Some(text.to_ascii_lowercase()), None)),
+        Some((host, port)) => {
+            let port = if port.is_empty() {
+                None
+            } else {
+                Some(port.parse().ok()?)
+            };
+            Some(((!host.is_empty()).then(|| host.to_ascii_lowercase()), port))
+        }
+        None => Some((Some(text.to_ascii_lowercase()), None)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> ConnectionUrl {
+        parse_connection_url(text).unwrap_or_else(|| panic!("{text} should parse"))
+    }
+
+    fn first(url: &ConnectionUrl) -> (&str, Option<u16>) {
+        let host = url.host().unwrap();
+        (host.host.as_str(), host.port)
+    }
+
+    #[test]
+    fn server_urls_with_and_without_credentials() {
+        let pg = url("postgres://app:s3cret@DB.internal:6432/shop?sslmode=require");
+        assert_eq!(pg.engine(), Some("postgres"));
+        assert_eq!(first(&pg), ("db.internal", Some(6432)));
+        assert_eq!(pg.user.as_deref(), Some("app"));
+        assert!(pg.has_password);
+        assert_eq!(pg.path, "shop");
+        assert!(!format!("{pg:?}").contains("s3cret"));
+
+        let plain = url("postgresql://db/shop");
+        assert_eq!((plain.user.as_deref(), plain.has_password), (None, false));
+        assert_eq!(plain.effective_port(), Some(5432));
+
+        let user_only = url("mysql://reader@mysql:3306/app");
+        assert_eq!(
+            (user_only.user.as_deref(), user_only.has_password),
+            (Some("reader"), false)
+        );
+
+        let redis = url("redis://:hunter2@cache:6380/0");
+        assert!(redis.user.is_none() && redis.has_password);
+        assert_eq!(redis.engine(), Some("redis"));
+
+        let at_in_password = url("amqp://guest:p@ss@rabbit/vhost");
+        assert_eq!(first(&at_in_password), ("rabbit", None));
+        assert_eq!(at_in_password.engine(), Some("rabbitmq"));
+        assert_eq!(at_in_password.effective_port(), Some(5672));
+    }
+
+    #[test]
+    fn drivers_replica_sets_and_ipv6() {
+        let asyncpg = url("postgresql+asyncpg://u:p@pg/db");
+        assert_eq!(asyncpg.scheme, "postgresql+asyncpg");
+        assert_eq!(asyncpg.engine(), Some("postgres"));
+        let mongo = url("mongodb://m1:27017,m2:27018/app?replicaSet=rs0");
+        assert_eq!(mongo.hosts.len(), 2);
+        assert_eq!(first(&mongo), ("m1", Some(27017)));
+        let srv = url("mongodb+srv://cluster0.abc.mongodb.net/app");
+        assert_eq!(srv.engine(), Some("mongodb"));
+        assert_eq!(srv.effective_port(), None);
+        let v6 = url("redis://[::1]:6379");
+        assert_eq!(first(&v6), ("::1", Some(6379)));
+        assert!(v6.is_loopback());
+        let jdbc = url("jdbc:postgresql://Postgres:5432/app");
+        assert_eq!(jdbc.engine(), Some("postgres"));
+        assert_eq!(first(&jdbc), ("postgres", Some(5432)));
+    }
+
+    #[test]
+    fn embedded_databases() {
+        for (text, engine) in [
+            ("sqlite:///data/app.db", "sqlite"),
+            ("sqlite::memory:", "sqlite"),
+            ("jdbc:h2:mem:test;DB_CLOSE_DELAY=-1", "h2"),
+            ("jdbc:h2:file:./db", "h2"),
+            ("jdbc:sqlite:app.db", "sqlite"),
+            ("./data/app.sqlite3", "sqlite"),
+            ("/var/lib/app/db.sqlite", "sqlite"),
+        ] {
+            assert_eq!(embedded_database(text), Some(engine), "{text}");
+        }
+        for text in ["postgres://db/app", "app.db", "production", "redis://x"] {
+            assert_eq!(embedded_database(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn not_urls() {
+        for text in [
+            "",
+            "production",
+            "8080",
+            "localhost:5432",
+            "db:5432",
+            "true",
+            "hello world://x",
+            "sqlite:///data/app.db",
+            "postgres:///app?host=/var/run/postgresql",
+            "postgres://${DB_HOST}:5432/app",
+            "redis://cache:port/0",
+            "C:thing",
+        ] {
+            assert_eq!(parse_connection_url(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn web_urls_parse_with_default_ports() {
+        let api = url("http://localhost:8080/v1");
+        assert_eq!(api.engine(), None);
+        assert!(api.is_loopback());
+        assert_eq!(api.effective_port(), Some(8080));
+        assert_eq!(url("https://api.stripe.com").effective_port(), Some(443));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "::1",
+            "[::1]",
+            "0.0.0.0",
+            "host.docker.internal",
+            "app.localhost",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "db",
+            "127.0.0",
+            "127.0.0.1.nip.io",
+            "10.0.0.1",
+            "localhost-proxy",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn bare_host_and_port() {
+        assert_eq!(
+            parse_host_port("localhost:6379"),
+            Some(("localhost".into(), Some(6379)))
+        );
+        assert_eq!(
+            parse_host_port("127.0.0.1"),
+            Some(("127.0.0.1".into(), None))
+        );
+        assert_eq!(parse_host_port("8080"), None);
+        assert_eq!(parse_host_port("a b"), None);
+        assert_eq!(parse_host_port("http://x"), None);
+    }
+}

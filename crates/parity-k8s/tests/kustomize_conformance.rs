@@ -5,7 +5,7 @@
 //! fields). Where kubectl fails, parity must report an error too.
 //!
 //! Skips with a message when kubectl is not installed, unless `PARITY_REQUIRE_REFERENCE`
-//! contains `kustomize`.
+//! contains `kustomize`. `PARITY_KUSTOMIZE_EXTRA` adds folders to check (path-list syntax).
 
 #![allow(clippy::print_stderr)]
 
@@ -193,6 +193,14 @@ fn builds_match_kubectl_kustomize() {
             "corpus not found at {}; checking testdata only",
             corpus.display()
         );
+    }
+    // More kustomizations to check, e.g. a real repository's overlays: folders in path-list
+    // syntax, each allowed to read up to two levels above itself (overlays/x -> base).
+    if let Some(extra) = std::env::var_os("PARITY_KUSTOMIZE_EXTRA") {
+        for dir in std::env::split_paths(&extra) {
+            problems.extend(compare(&dir, &dir.join("../..")));
+            checked.push(dir);
+        }
     }
     assert!(
         problems.is_empty(),

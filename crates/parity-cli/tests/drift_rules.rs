@@ -252,7 +252,15 @@ fn no_secret_value_from_the_inputs_reaches_any_output_format() {
     let formats = formats();
     for (local, prod) in &sides {
         for format in &formats {
-            let out = run(&["diff", local, prod, "--format", format, "--fail-on", "never"]);
+            let out = run(&[
+                "diff",
+                local,
+                prod,
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+            ]);
             assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
             assert!(!out.stdout.is_empty(), "{format} printed nothing");
             for secret in SECRETS {
@@ -269,7 +277,10 @@ fn no_secret_value_from_the_inputs_reaches_any_output_format() {
     for side in [TASKS_LOCAL, TASKS_PROD] {
         let out = run(&["graph", side, "--format", "json"]);
         for secret in SECRETS {
-            assert!(!out.stdout.contains(secret), "secret {secret:?} in graph of {side}");
+            assert!(
+                !out.stdout.contains(secret),
+                "secret {secret:?} in graph of {side}"
+            );
         }
     }
 }
@@ -285,7 +296,10 @@ fn env_contract_from_the_command_line_and_the_policy_file() {
         .into_iter()
         .map(|(_, key, places)| format!("{key} {}", places.join(" ")))
         .collect();
-    assert_eq!(keys, [format!("ONLY_IN_THIS_CONTRACT local {contract_arg}:2")]);
+    assert_eq!(
+        keys,
+        [format!("ONLY_IN_THIS_CONTRACT local {contract_arg}:2")]
+    );
 
     // The policy file names it relative to its own folder.
     std::fs::write(

@@ -32,7 +32,9 @@ pub fn find_env_contract(project_dir: &Path) -> Option<PathBuf> {
         if current.join(".git").exists() {
             return None;
         }
-        dir = current.parent().filter(|parent| !parent.as_os_str().is_empty());
+        dir = current
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty());
     }
     None
 }
@@ -95,7 +97,10 @@ mod tests {
         .unwrap();
         assert_eq!(find_env_contract(&project), Some(root.join(".env.sample")));
         std::fs::write(project.join(".env.example"), "A=1\n").unwrap();
-        assert_eq!(find_env_contract(&project), Some(project.join(".env.example")));
+        assert_eq!(
+            find_env_contract(&project),
+            Some(project.join(".env.example"))
+        );
 
         let mut env = Environment::new("local");
         read_env_contract(&root.join(".env.sample"), &mut env);

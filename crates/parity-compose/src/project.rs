@@ -187,7 +187,10 @@ impl Project<'_> {
     /// Reads a file as text; a failure is an error diagnostic.
     fn read(&mut self, path: &Path, display: &Arc<str>) -> Option<String> {
         if let Err(error) = self.check_within_roots(path) {
-            self.push(Diagnostic::error(Origin::file(display.clone()), error.to_string()));
+            self.push(Diagnostic::error(
+                Origin::file(display.clone()),
+                error.to_string(),
+            ));
             return None;
         }
         match read_text(path, DEFAULT_MAX_FILE_BYTES) {
@@ -832,7 +835,12 @@ impl Project<'_> {
             }
         }
         for var in found {
-            if !self.env.host_variables.iter().any(|known| known.name == var.name) {
+            if !self
+                .env
+                .host_variables
+                .iter()
+                .any(|known| known.name == var.name)
+            {
                 self.env.host_variables.push(var);
             }
         }

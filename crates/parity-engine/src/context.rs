@@ -2,8 +2,8 @@
 //! findings that all rules share.
 
 use parity_model::{
-    BackingService, Container, Environment, Finding, Location, NodeIndex, Origin, PairedBy, Resource, RuleMeta,
-    Service, Side,
+    BackingService, Container, Environment, Finding, Location, NodeIndex, Origin, PairedBy,
+    Resource, RuleMeta, Service, Side,
 };
 
 use crate::pairing::{Pairing, ServicePair};

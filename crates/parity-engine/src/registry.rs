@@ -3,9 +3,9 @@
 use crate::redirects::redirect;
 use crate::rule::Rule;
 use crate::rules::backing::engine_mismatch::EngineMismatch;
+use crate::rules::backing::version_mismatch::VersionMismatch;
 use crate::rules::env::env_contract::EnvContract;
 use crate::rules::env::env_undocumented::EnvUndocumented;
-use crate::rules::backing::version_mismatch::VersionMismatch;
 use crate::rules::env::env_unmatched::EnvUnmatched;
 use crate::rules::env::env_value_mismatch::EnvValueMismatch;
 use crate::rules::images::image_mismatch::ImageMismatch;

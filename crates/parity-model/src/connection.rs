@@ -114,9 +114,7 @@ fn service_host_name(host: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{
-        Container, EnvValue, EnvVar, Resource, SensitiveText, Service, ServiceKind,
-    };
+    use crate::{Container, EnvValue, EnvVar, Resource, SensitiveText, Service, ServiceKind};
     use std::collections::BTreeMap;
 
     fn service(name: &str, env: &[(&str, &str)]) -> Service {
@@ -172,7 +170,11 @@ mod tests {
             found,
             [
                 ("DATABASE_URL", Some("postgres"), Some("db")),
-                ("CACHE_URL", Some("redis"), Some("cache.shop.svc.cluster.local")),
+                (
+                    "CACHE_URL",
+                    Some("redis"),
+                    Some("cache.shop.svc.cluster.local")
+                ),
                 ("EXPORT_DB", Some("sqlite"), None),
             ]
         );

@@ -148,14 +148,13 @@ pub fn looks_secret_value(value: &str) -> Option<&'static str> {
     }
     for (prefix, what) in PREFIXES {
         let rest = value.get(prefix.len()..).unwrap_or_default();
-        if value.starts_with(prefix)
-            && rest.len() >= 12
-            && !rest.contains(char::is_whitespace)
-        {
+        if value.starts_with(prefix) && rest.len() >= 12 && !rest.contains(char::is_whitespace) {
             return Some(what);
         }
     }
-    let aws = ["AKIA", "ASIA"].iter().any(|prefix| value.starts_with(prefix));
+    let aws = ["AKIA", "ASIA"]
+        .iter()
+        .any(|prefix| value.starts_with(prefix));
     if aws
         && value.len() == 20
         && value

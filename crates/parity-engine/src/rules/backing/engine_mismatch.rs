@@ -166,17 +166,16 @@ impl Rule for EngineMismatch {
                 finding.local = Some(local_engine);
                 finding.prod = Some(prod_engine);
                 // Point at the value itself: the ConfigMap entry rather than the `envFrom` line.
-                let written = |env: &Environment, container: &Container, connection: &Connection| {
-                    let var = container
-                        .env
-                        .iter()
-                        .rev()
-                        .find(|var| var.name == connection.var && var.origin == connection.origin);
-                    var.map_or_else(
-                        || connection.origin.clone(),
-                        |var| value_origin(env, var).clone(),
-                    )
-                };
+                let written =
+                    |env: &Environment, container: &Container, connection: &Connection| {
+                        let var = container.env.iter().rev().find(|var| {
+                            var.name == connection.var && var.origin == connection.origin
+                        });
+                        var.map_or_else(
+                            || connection.origin.clone(),
+                            |var| value_origin(env, var).clone(),
+                        )
+                    };
                 let prod_owner = std::iter::once(prod_container)
                     .chain(pair.prod.app_containers())
                     .find(|container| container.connections.iter().any(|c| std::ptr::eq(c, prod)))
@@ -213,7 +212,9 @@ impl Rule for EngineMismatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{compose_service, environment, k8s_workload, run_rule_on, with_env, with_image};
+    use crate::testing::{
+        compose_service, environment, k8s_workload, run_rule_on, with_env, with_image,
+    };
     use parity_model::{EnvValue, Node, SensitiveText, link_connections};
 
     fn literal(text: &str) -> EnvValue {

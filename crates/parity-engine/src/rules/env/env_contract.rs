@@ -78,7 +78,13 @@ impl Rule for EnvContract {
             if set.contains(key.as_str()) || cx.policy().ignores_env(key) {
                 continue;
             }
-            out.push(contract_finding(meta, contract_name, key, origin, &unresolved));
+            out.push(contract_finding(
+                meta,
+                contract_name,
+                key,
+                origin,
+                &unresolved,
+            ));
         }
     }
 }
@@ -90,8 +96,7 @@ fn contract_finding(
     origin: &Origin,
     unresolved: &BTreeSet<&str>,
 ) -> Finding {
-    let mut message =
-        format!("`{key}` is listed in {contract_name} but no prod workload sets it");
+    let mut message = format!("`{key}` is listed in {contract_name} but no prod workload sets it");
     let mut severity = meta.default_severity;
     if !unresolved.is_empty() {
         let sources: Vec<&str> = unresolved.iter().copied().collect();
@@ -156,7 +161,10 @@ mod tests {
             findings[0].message,
             "`STRIPE_WEBHOOK_SECRET` is listed in .env.example but no prod workload sets it"
         );
-        assert_eq!(findings[0].locations[0].origin.to_string(), "local/.env.example:2:1");
+        assert_eq!(
+            findings[0].locations[0].origin.to_string(),
+            "local/.env.example:2:1"
+        );
         assert_eq!(findings[0].missing_in, Some(Side::Prod));
         // Without prod services there is nothing to compare with.
         assert!(run_rule_on(&EnvContract, &local, &environment(Vec::new())).is_empty());

@@ -82,9 +82,8 @@ impl Rule for EnvUndocumented {
                 || file_name(&var.origin.file).to_owned(),
                 |service| service.name.clone(),
             );
-            let paired = owner.and_then(|owner| {
-                cx.pairs().find(|pair| std::ptr::eq(pair.local, owner))
-            });
+            let paired =
+                owner.and_then(|owner| cx.pairs().find(|pair| std::ptr::eq(pair.local, owner)));
             out.push(Finding {
                 rule: meta.name,
                 severity: meta.default_severity,
@@ -117,9 +116,18 @@ mod tests {
         ]);
         let at = |line| Origin::new("local/compose.yaml".into(), line, 20);
         local.host_variables = vec![
-            HostVariable { name: "SENTRY_DSN".into(), origin: at(8) },
-            HostVariable { name: "DATABASE_URL".into(), origin: at(9) },
-            HostVariable { name: "QUEUE_TOKEN".into(), origin: at(24) },
+            HostVariable {
+                name: "SENTRY_DSN".into(),
+                origin: at(8),
+            },
+            HostVariable {
+                name: "DATABASE_URL".into(),
+                origin: at(9),
+            },
+            HostVariable {
+                name: "QUEUE_TOKEN".into(),
+                origin: at(24),
+            },
         ];
         let file: std::sync::Arc<str> = "local/.env.example".into();
         local.env_contract = Some(EnvContract {
@@ -129,9 +137,18 @@ mod tests {
         let findings = run_rule_on(&EnvUndocumented, &local, &environment(Vec::new()));
         let got: Vec<(&str, &str, u32)> = findings
             .iter()
-            .map(|f| (f.service.as_str(), f.key.as_deref().unwrap(), f.locations[0].origin.line))
+            .map(|f| {
+                (
+                    f.service.as_str(),
+                    f.key.as_deref().unwrap(),
+                    f.locations[0].origin.line,
+                )
+            })
             .collect();
-        assert_eq!(got, [("api", "SENTRY_DSN", 8), ("worker", "QUEUE_TOKEN", 24)]);
+        assert_eq!(
+            got,
+            [("api", "SENTRY_DSN", 8), ("worker", "QUEUE_TOKEN", 24)]
+        );
         assert_eq!(
             findings[0].message,
             "`SENTRY_DSN` is taken from the host by compose but .env.example does not list it: a new developer has no way to know it must be set"

@@ -177,7 +177,9 @@ impl LoopbackReference {
                         continue;
                     }
                     let address = describe(&reference);
-                    let name = pair.as_ref().map_or_else(|| service.name.clone(), PairRef::display_name);
+                    let name = pair
+                        .as_ref()
+                        .map_or_else(|| service.name.clone(), PairRef::display_name);
                     let message = format!(
                         "`{name}` points `{}` at {address} in prod, which inside the pod is the pod itself, and no container of the pod listens on that port",
                         var.name
@@ -185,8 +187,7 @@ impl LoopbackReference {
                     let mut finding = match &pair {
                         Some(pair) => pair.finding(meta, message),
                         None => {
-                            let mut finding =
-                                unpaired_finding(meta, Side::Prod, service, message);
+                            let mut finding = unpaired_finding(meta, Side::Prod, service, message);
                             finding.missing_in = None;
                             finding.locations.clear();
                             finding
@@ -201,9 +202,10 @@ impl LoopbackReference {
                     finding.locations.clear();
                     if let Some(local_var) = local_var {
                         finding.local = local_var.value.shown().map(str::to_owned);
-                        finding
-                            .locations
-                            .push(location(Side::Local, value_origin(cx.environment(Side::Local), local_var)));
+                        finding.locations.push(location(
+                            Side::Local,
+                            value_origin(cx.environment(Side::Local), local_var),
+                        ));
                     }
                     finding
                         .locations
@@ -246,9 +248,11 @@ impl LoopbackReference {
                 // Another compose service listening on (or published at) that port.
                 let Some(target) = services.iter().find(|other| {
                     other.name != service.name
-                        && other.containers.iter().flat_map(|c| &c.ports).any(|p| {
-                            p.container == port || p.published == Some(port)
-                        })
+                        && other
+                            .containers
+                            .iter()
+                            .flat_map(|c| &c.ports)
+                            .any(|p| p.container == port || p.published == Some(port))
                 }) else {
                     continue;
                 };
@@ -313,10 +317,22 @@ mod tests {
         };
         let siblings = vec![port_var];
         let cases = [
-            ("REDIS_URL", "redis://localhost:6379/0", Some(("localhost", Some(6379)))),
-            ("DATABASE_URL", "postgres://u:p@127.0.0.1/app", Some(("127.0.0.1", Some(5432)))),
+            (
+                "REDIS_URL",
+                "redis://localhost:6379/0",
+                Some(("localhost", Some(6379))),
+            ),
+            (
+                "DATABASE_URL",
+                "postgres://u:p@127.0.0.1/app",
+                Some(("127.0.0.1", Some(5432))),
+            ),
             ("DB_HOST", "localhost", Some(("localhost", Some(6432)))),
-            ("API_ENDPOINT", "host.docker.internal:8080", Some(("host.docker.internal", Some(8080)))),
+            (
+                "API_ENDPOINT",
+                "host.docker.internal:8080",
+                Some(("host.docker.internal", Some(8080))),
+            ),
             ("HOST", "127.0.0.1", None),
             ("BIND_ADDRESS", "127.0.0.1:8080", None),
             ("LISTEN_URL", "http://0.0.0.0:8080", None),

@@ -195,7 +195,10 @@ mod tests {
         service
     }
 
-    fn run(prod_ports: &[(u16, Protocol, u32)], services: &[(&[(u16, &str)], u32)]) -> Vec<Finding> {
+    fn run(
+        prod_ports: &[(u16, Protocol, u32)],
+        services: &[(&[(u16, &str)], u32)],
+    ) -> Vec<Finding> {
         let local_service = published(
             published(
                 with_ports(
@@ -213,7 +216,9 @@ mod tests {
         ))]);
         let workload = prod.graph.services().map(|(i, _)| i).next().unwrap();
         for (ports, line) in services {
-            let node = prod.graph.add(Node::Resource(k8s_service("web", ports, *line)));
+            let node = prod
+                .graph
+                .add(Node::Resource(k8s_service("web", ports, *line)));
             prod.graph.connect(node, workload, Edge::Selects);
         }
         run_rule_on(&UnexposedPort, &local, &prod)
@@ -241,16 +246,22 @@ mod tests {
         let findings = run(&[(8080, Protocol::Tcp, 20)], &[]);
         let keys: Vec<&str> = findings.iter().filter_map(|f| f.key.as_deref()).collect();
         assert_eq!(keys, ["8080", "9090"]);
-        assert!(findings[0].message.ends_with("no Service selects the prod workload"));
+        assert!(
+            findings[0]
+                .message
+                .ends_with("no Service selects the prod workload")
+        );
     }
 
     #[test]
     fn every_port_targeted_or_moved_is_quiet() {
-        assert!(run(
-            &[(8080, Protocol::Tcp, 20), (9090, Protocol::Tcp, 21)],
-            &[(&[(80, "8080"), (9090, "9090")], 40)],
-        )
-        .is_empty());
+        assert!(
+            run(
+                &[(8080, Protocol::Tcp, 20), (9090, Protocol::Tcp, 21)],
+                &[(&[(80, "8080"), (9090, "9090")], 40)],
+            )
+            .is_empty()
+        );
         // The pod moved to 3000 and 3000 is reached: port-mismatch's business.
         assert!(run(&[(3000, Protocol::Tcp, 20)], &[(&[(80, "3000")], 40)]).is_empty());
     }

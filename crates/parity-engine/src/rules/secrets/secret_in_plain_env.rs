@@ -86,9 +86,34 @@ fn secret_key(key: &str) -> bool {
     let words = words(key);
     // Keys that name where or how a secret is found, not the secret itself.
     const REFERENCE_SUFFIXES: &[&str] = &[
-        "FILE", "PATH", "NAME", "ARN", "REF", "ID", "URL", "URI", "ENDPOINT", "HEADER", "TTL",
-        "EXPIRY", "EXPIRES", "LENGTH", "ALGORITHM", "ALG", "ISSUER", "AUDIENCE", "ENABLED",
-        "TYPE", "VERSION", "DIR", "LOCATION", "PREFIX", "FIELD", "PARAM", "SIZE", "TIMEOUT",
+        "FILE",
+        "PATH",
+        "NAME",
+        "ARN",
+        "REF",
+        "ID",
+        "URL",
+        "URI",
+        "ENDPOINT",
+        "HEADER",
+        "TTL",
+        "EXPIRY",
+        "EXPIRES",
+        "LENGTH",
+        "ALGORITHM",
+        "ALG",
+        "ISSUER",
+        "AUDIENCE",
+        "ENABLED",
+        "TYPE",
+        "VERSION",
+        "DIR",
+        "LOCATION",
+        "PREFIX",
+        "FIELD",
+        "PARAM",
+        "SIZE",
+        "TIMEOUT",
     ];
     let Some(last) = words.last() else {
         return false;
@@ -233,7 +258,9 @@ impl Rule for SecretInPlainEnv {
                     out.push(finding(
                         meta,
                         service.name.as_str(),
-                        paired.as_ref().map(|(local, _, by)| (local.name.as_str(), by.as_str())),
+                        paired
+                            .as_ref()
+                            .map(|(local, _, by)| (local.name.as_str(), by.as_str())),
                         &var.name,
                         message,
                         local_var.map(|v| &v.origin),
@@ -275,7 +302,9 @@ impl Rule for SecretInPlainEnv {
                 out.push(finding(
                     meta,
                     subject,
-                    paired.as_ref().map(|(local, _, by)| (local.name.as_str(), by.as_str())),
+                    paired
+                        .as_ref()
+                        .map(|(local, _, by)| (local.name.as_str(), by.as_str())),
                     key,
                     message,
                     local_var.map(|v| &v.origin),
@@ -375,20 +404,35 @@ mod tests {
         assert_eq!(why_secret("DB_PASSWORD", ""), None);
         assert_eq!(why_secret("API_TOKEN", "vault:secret/data/api#token"), None);
         assert_eq!(why_secret("DB_PASSWORD", "${DB_PASSWORD}"), None);
-        assert_eq!(why_secret("OAUTH_TOKEN", "https://auth.example.com/token"), None);
+        assert_eq!(
+            why_secret("OAUTH_TOKEN", "https://auth.example.com/token"),
+            None
+        );
     }
 
     #[test]
     fn prod_literals_fire_with_both_lines_and_never_the_value() {
         let local = vec![with_env(
             compose_service("api", 3),
-            &[("STRIPE_API_KEY", literal("STRIPE_API_KEY", "sk_test_local"), 8)],
+            &[(
+                "STRIPE_API_KEY",
+                literal("STRIPE_API_KEY", "sk_test_local"),
+                8,
+            )],
         )];
         let prod = vec![with_env(
             k8s_workload("api", "Deployment", 1),
             &[
-                ("STRIPE_API_KEY", literal("STRIPE_API_KEY", "sk_live_51HqQ2mAbCdEfGhIjKlMn"), 30),
-                ("DATABASE_URL", literal("DATABASE_URL", "postgres://app:hunter2@db/app"), 31),
+                (
+                    "STRIPE_API_KEY",
+                    literal("STRIPE_API_KEY", "sk_live_51HqQ2mAbCdEfGhIjKlMn"),
+                    30,
+                ),
+                (
+                    "DATABASE_URL",
+                    literal("DATABASE_URL", "postgres://app:hunter2@db/app"),
+                    31,
+                ),
                 ("CACHE_URL", literal("CACHE_URL", "redis://cache:6379"), 32),
                 ("LOG_LEVEL", literal("LOG_LEVEL", "info"), 33),
             ],
@@ -403,14 +447,20 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(got, [("DATABASE_URL", vec![31]), ("STRIPE_API_KEY", vec![8, 30])]);
+        assert_eq!(
+            got,
+            [("DATABASE_URL", vec![31]), ("STRIPE_API_KEY", vec![8, 30])]
+        );
         assert_eq!(
             findings[1].message,
             "`api` sets `STRIPE_API_KEY` as a literal in prod (its value looks like a Stripe live secret key): it should come from a Secret"
         );
         for finding in &findings {
             let text = format!("{finding:?}");
-            assert!(!text.contains("hunter2") && !text.contains("sk_live_51"), "{text}");
+            assert!(
+                !text.contains("hunter2") && !text.contains("sk_live_51"),
+                "{text}"
+            );
         }
     }
 }

@@ -56,8 +56,14 @@ const DATA_PATHS: &[(&str, &[&str])] = &[
         "postgres",
         &["/var/lib/postgresql/data", "/var/lib/postgresql"],
     ),
-    ("postgis", &["/var/lib/postgresql/data", "/var/lib/postgresql"]),
-    ("timescaledb", &["/var/lib/postgresql/data", "/home/postgres/pgdata"]),
+    (
+        "postgis",
+        &["/var/lib/postgresql/data", "/var/lib/postgresql"],
+    ),
+    (
+        "timescaledb",
+        &["/var/lib/postgresql/data", "/home/postgres/pgdata"],
+    ),
     ("mysql", &["/var/lib/mysql"]),
     ("mariadb", &["/var/lib/mysql"]),
     ("percona", &["/var/lib/mysql"]),
@@ -87,8 +93,23 @@ const DATA_PATHS: &[(&str, &[&str])] = &[
 
 /// Last path segments that name a data folder when a bind mount is not under a known data path.
 const DATA_WORDS: &[&str] = &[
-    "data", "db", "database", "pgdata", "mysql", "postgres", "postgresql", "redis", "mongo",
-    "storage", "uploads", "media", "volumes", "backups", "minio", "elasticsearch", "state",
+    "data",
+    "db",
+    "database",
+    "pgdata",
+    "mysql",
+    "postgres",
+    "postgresql",
+    "redis",
+    "mongo",
+    "storage",
+    "uploads",
+    "media",
+    "volumes",
+    "backups",
+    "minio",
+    "elasticsearch",
+    "state",
 ];
 
 /// Whether `path` is `dir` or inside it.
@@ -282,17 +303,35 @@ mod tests {
         let local = vec![with_volumes(
             with_image(compose_service("db", 3), "postgres:16", 4),
             vec![
-                mount(VolumeKind::Named, "pgdata", "/var/lib/postgresql/data", false, 6),
+                mount(
+                    VolumeKind::Named,
+                    "pgdata",
+                    "/var/lib/postgresql/data",
+                    false,
+                    6,
+                ),
                 mount(VolumeKind::Bind, "./exports", "/srv/exports", false, 7),
                 mount(VolumeKind::Bind, "./uploads", "/srv/uploads", false, 8),
                 mount(VolumeKind::Bind, "./src", "/app/src", false, 9),
-                mount(VolumeKind::Bind, "./init.sql", "/docker-entrypoint-initdb.d/init.sql", false, 10),
+                mount(
+                    VolumeKind::Bind,
+                    "./init.sql",
+                    "/docker-entrypoint-initdb.d/init.sql",
+                    false,
+                    10,
+                ),
                 mount(VolumeKind::Named, "cache", "/cache", true, 11),
             ],
         )];
         let prod = vec![with_volumes(
             with_image(k8s_workload("db", "StatefulSet", 1), "postgres:16", 20),
-            vec![mount(VolumeKind::EmptyDir, "scratch", "/srv/uploads", false, 30)],
+            vec![mount(
+                VolumeKind::EmptyDir,
+                "scratch",
+                "/srv/uploads",
+                false,
+                30,
+            )],
         )];
         let findings = run_rule(&EphemeralStorage, local, prod);
         let got: Vec<(Option<&str>, Severity, Vec<u32>)> = findings
@@ -308,7 +347,11 @@ mod tests {
         assert_eq!(
             got,
             [
-                (Some("/var/lib/postgresql/data"), Severity::Error, vec![6, 20]),
+                (
+                    Some("/var/lib/postgresql/data"),
+                    Severity::Error,
+                    vec![6, 20]
+                ),
                 (Some("/srv/uploads"), Severity::Warning, vec![8, 30]),
             ]
         );
@@ -322,11 +365,23 @@ mod tests {
     fn claims_and_parent_mounts_are_persistent() {
         let local = vec![with_volumes(
             with_image(compose_service("db", 3), "postgres:16", 4),
-            vec![mount(VolumeKind::Named, "pgdata", "/var/lib/postgresql/data", false, 6)],
+            vec![mount(
+                VolumeKind::Named,
+                "pgdata",
+                "/var/lib/postgresql/data",
+                false,
+                6,
+            )],
         )];
         let prod = vec![with_volumes(
             with_image(k8s_workload("db", "StatefulSet", 1), "postgres:16", 20),
-            vec![mount(VolumeKind::PersistentClaim, "data", "/var/lib/postgresql", false, 30)],
+            vec![mount(
+                VolumeKind::PersistentClaim,
+                "data",
+                "/var/lib/postgresql",
+                false,
+                30,
+            )],
         )];
         assert!(run_rule(&EphemeralStorage, local, prod).is_empty());
     }

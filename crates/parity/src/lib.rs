@@ -30,12 +30,12 @@ pub use load::{LoadOptions, load, load_stream, load_with};
 pub use parity_compose::ComposeOptions;
 pub use parity_engine::{Policy, PolicyError, RULES, Rule, find_rule};
 pub use parity_k8s::kustomize::is_kustomization_file_name;
+pub use parity_model::{BaselineEntry, BaselineStatus, Fingerprint, Topology, TopologyService};
 pub use parity_model::{
     Container, Diagnostic, DiagnosticLevel, EnvValue, EnvVar, Environment, Finding, ImageRef,
     Location, Origin, Pair, PairedBy, Port, REPORT_VERSION, Report, ResourceGraph, RuleMeta,
     Service, Severity, Side, SideDiagnostic, Summary,
 };
-pub use parity_model::{BaselineEntry, BaselineStatus, Fingerprint, Topology, TopologyService};
 pub use parity_rego::{RegoError, RegoPolicies};
 pub use parity_report::{
     FINGERPRINT_KEY, GRAPH_JSON_VERSION, SarifTool, TextOptions, render_github, render_graph_dot,

@@ -413,7 +413,15 @@ fn load_local(paths: &[PathBuf], options: &LoadOptions) -> Result<Environment> {
     match paths {
         [] => anyhow::bail!("no local side: give LOCAL or --local PATH"),
         [path] => load_side(path, options),
-        _ => anyhow::bail!("give one local side (a folder or a compose file)"),
+        several => {
+            if let Some(dir) = several.iter().find(|path| path.is_dir()) {
+                anyhow::bail!(
+                    "--local {} is a folder: several --local paths must be compose files (read as one project)",
+                    dir.display()
+                );
+            }
+            Ok(parity::load_compose_files(several, options)?)
+        }
     }
 }
 

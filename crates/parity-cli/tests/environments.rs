@@ -263,3 +263,41 @@ fn rendered_helm_output_is_read_from_standard_input() {
     assert!(text.contains("== environment stdin (<stdin>) =="), "{text}");
     assert!(text.contains("== environment production ("), "{text}");
 }
+
+#[test]
+fn several_local_compose_files_are_one_project() {
+    let summary = |locals: &[&str]| {
+        let mut command = parity();
+        command.arg("diff");
+        for local in locals {
+            command.args(["--local", local]);
+        }
+        let output = command
+            .args(["--prod", "testdata/examples/shop/prod"])
+            .output()
+            .unwrap();
+        let text = stdout_of(&output);
+        text.lines().last().unwrap_or("").to_owned()
+    };
+    // The override file adds Mailhog, as `docker compose -f compose.yaml -f
+    // compose.override.yaml` would.
+    assert!(summary(&["testdata/examples/shop/local/compose.yaml"]).contains("local 6 services"));
+    assert!(
+        summary(&[
+            "testdata/examples/shop/local/compose.yaml",
+            "testdata/examples/shop/local/compose.override.yaml",
+        ])
+        .contains("local 7 services")
+    );
+    let folder = parity()
+        .args(["diff", "--local", "testdata/examples/shop/local"])
+        .args(["--local", "testdata/examples/shop/local/compose.yaml"])
+        .args(["--prod", "testdata/examples/shop/prod"])
+        .output()
+        .unwrap();
+    assert_eq!(folder.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&folder.stderr)
+            .contains("is a folder: several --local paths must be compose files")
+    );
+}

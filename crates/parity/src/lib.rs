@@ -25,7 +25,7 @@ mod load;
 
 pub use baseline::{BASELINE_VERSION, Baseline, BaselineError};
 pub use error::Error;
-pub use load::{LoadOptions, load, load_stream, load_with};
+pub use load::{LoadOptions, load, load_compose_files, load_stream, load_with};
 
 pub use parity_compose::ComposeOptions;
 pub use parity_engine::{Policy, PolicyError, RULES, Rule, find_rule};

@@ -142,6 +142,22 @@ fn load_root(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
     Ok(env)
 }
 
+/// Loads compose files given explicitly (like `docker compose -f a.yaml -f b.yaml`) as one
+/// project: later files override earlier ones, and `.env` is read from the first file's folder.
+/// The root reported is the first file.
+pub fn load_compose_files(files: &[PathBuf], options: &LoadOptions) -> Result<Environment, Error> {
+    let Some(first) = files.first() else {
+        return Err(Error::NotFound { path: PathBuf::new() });
+    };
+    if let Some(missing) = files.iter().find(|file| !file.exists()) {
+        return Err(Error::NotFound { path: missing.clone() });
+    }
+    let mut env = Environment::new(first.display().to_string());
+    parity_compose::load(files, &options.compose, &mut env);
+    record_inline_ignores(&mut env, options);
+    Ok(env)
+}
+
 /// Loads a YAML stream that is not in a file (standard input): Kubernetes manifests such as
 /// `helm template` output, or a compose file.
 pub fn load_stream(display: &str, text: &str) -> Environment {

@@ -621,6 +621,17 @@ impl<'m> ModuleInstance<'m> {
                     for item in items {
                         match item.as_str() {
                             Some(text) => keys.push(text.to_owned()),
+                            None if matches!(item, Value::Unknown(_)) => {
+                                let what = match &item {
+                                    Value::Unknown(unknown) => unknown.what.clone(),
+                                    _ => String::new(),
+                                };
+                                self.report(Diagnostic::warning(
+                                    origin.clone(),
+                                    format!("for_each depends on `{what}`, known only after apply: the block is not expanded"),
+                                ));
+                                return Vec::new();
+                            }
                             None => {
                                 self.report(Diagnostic::error(
                                     origin.clone(),

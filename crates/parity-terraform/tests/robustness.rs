@@ -81,3 +81,28 @@ proptest! {
         let _ = parity_terraform::evaluate_expression(&expression, dir.path());
     }
 }
+
+#[test]
+fn for_each_over_values_known_after_apply_is_a_warning() {
+    let env = load_text(
+        r#"
+resource "aws_ecr_repository" "repo" {
+  name = "api"
+}
+resource "docker_container" "per_repo" {
+  for_each = toset([aws_ecr_repository.repo.arn])
+  name     = each.key
+  image    = "nginx:1"
+}
+"#,
+    );
+    assert_eq!(env.graph.service_count(), 0);
+    let messages: Vec<String> = env.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert!(
+        messages[0].ends_with(
+            "main.tf:6:3: warning: for_each depends on `aws_ecr_repository.repo.arn`, known only after apply: the block is not expanded"
+        ),
+        "{messages:#?}"
+    );
+}

@@ -588,3 +588,37 @@ fn suppressed_findings_reach_sarif_junit_and_markdown() {
         "{markdown}"
     );
 }
+
+/// The composite action runs parity with a fixed set of formats; they must stay valid.
+#[test]
+fn action_yml_invokes_formats_parity_accepts() {
+    let action = std::fs::read_to_string(workspace().join("action.yml")).unwrap();
+    let formats: Vec<String> = action
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("--format "))
+        .map(|rest| {
+            let value = rest.trim_end_matches(['\\', ' ']).trim_matches('"');
+            value.split('=').next().unwrap().to_owned()
+        })
+        .collect();
+    assert!(
+        formats.len() >= 4 && formats.contains(&"sarif".to_owned()),
+        "{formats:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = vec!["diff".into(), SHOP_LOCAL.into(), SHOP_PROD.into()];
+    for (index, format) in formats.iter().enumerate() {
+        args.push("--format".into());
+        args.push(if index == 0 {
+            format.clone()
+        } else {
+            format!("{format}={}", dir.path().join(format).display())
+        });
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for format in formats.iter().skip(1) {
+        assert!(dir.path().join(format).is_file(), "{format} written");
+    }
+}

@@ -35,6 +35,16 @@ fn is_kustomization(path: &Path) -> bool {
         .is_some_and(|name| super::KUSTOMIZATION_FILE_NAMES.contains(&name))
 }
 
+/// Whether a kustomization file declares `kind: Component`.
+fn is_component(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    parity_source::yaml::parse_document(&text, parity_source::yaml::Limits::default())
+        .ok()
+        .is_some_and(|root| root.get("kind").and_then(|kind| kind.as_str()) == Some("Component"))
+}
+
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
@@ -42,8 +52,11 @@ fn canonical(path: &Path) -> PathBuf {
 /// Splits the files [`crate::discover`] found under `root` into kustomizations to build and
 /// plain manifests.
 pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> FolderPlan {
-    let kustomizations: Vec<&PathBuf> =
-        files.iter().filter(|path| is_kustomization(path)).collect();
+    // Components are only built as part of the kustomizations that list them.
+    let kustomizations: Vec<&PathBuf> = files
+        .iter()
+        .filter(|path| is_kustomization(path) && !is_component(path))
+        .collect();
     if kustomizations.is_empty() {
         return FolderPlan {
             plain: files.to_vec(),

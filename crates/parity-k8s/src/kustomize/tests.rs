@@ -355,6 +355,11 @@ fn a_folder_with_overlays_of_one_base_is_refused_and_a_single_one_is_built() {
     );
 
     std::fs::remove_dir_all(root.join("overlays/dev")).unwrap();
+    // A component nobody lists is not an environment of its own.
+    tree.write(
+        "k8s/components/debug/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels: {debug: 'on'}\n",
+    );
     let files = crate::discover(&root);
     let plan = plan_folder(&root, &files, 1 << 20);
     assert!(plan.diagnostics.is_empty());

@@ -279,9 +279,10 @@ fn print_baseline_status(report: &Report) {
     let mut stderr = io::stderr().lock();
     let _ = writeln!(
         stderr,
-        "parity: baseline {}: {} known finding(s) hidden, {} entr{} no longer found",
+        "parity: baseline {}: {} known finding{} hidden, {} entr{} no longer found",
         status.file,
         status.hidden,
+        if status.hidden == 1 { "" } else { "s" },
         status.stale.len(),
         if status.stale.len() == 1 { "y" } else { "ies" }
     );

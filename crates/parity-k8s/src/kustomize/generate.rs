@@ -154,7 +154,9 @@ impl Builder {
                     at,
                 );
             }
-            existing.hash_suffix = !options.disable_hash.unwrap_or(false);
+            // The suffix stays only when both the original and this generator want it (a
+            // plain ConfigMap from a file never gets one), as kustomize does.
+            existing.hash_suffix = existing.hash_suffix && !options.disable_hash.unwrap_or(false);
             return;
         }
 

@@ -28,6 +28,9 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug)]
 pub(crate) struct SourceFile {
     pub(crate) display: Arc<str>,
+    /// The text, for locating a name inside a value built by an expression (see
+    /// [`SourceFile::locate_name`]).
+    text: Option<Arc<str>>,
     line_starts: Vec<usize>,
     /// Positions do not refer to this file's text (a `.tf.json` file converted to HCL): every
     /// origin names the whole file.
@@ -45,6 +48,7 @@ impl SourceFile {
         );
         Self {
             display,
+            text: Some(Arc::from(text)),
             line_starts,
             whole_file: false,
         }
@@ -54,6 +58,7 @@ impl SourceFile {
     pub(crate) fn without_positions(display: Arc<str>) -> Self {
         Self {
             display,
+            text: None,
             line_starts: vec![0],
             whole_file: true,
         }
@@ -75,6 +80,40 @@ impl SourceFile {
             u32::try_from(line).unwrap_or(u32::MAX),
             u32::try_from(offset.saturating_sub(start) + 1).unwrap_or(u32::MAX),
         )
+    }
+
+    /// Where `name` is written as a key (`name = "NAME"`, `"name": "NAME"`, or `NAME = ...` in a
+    /// map), first looking from `from_line` on, then anywhere in the file. Values such as an ECS
+    /// task's `container_definitions` are built by expressions, so their parts have no span of
+    /// their own; this points an env var at the line that names it.
+    pub(crate) fn locate_name(&self, from_line: u32, name: &str) -> Option<Origin> {
+        let text = self.text.as_deref()?;
+        if name.is_empty() || self.whole_file {
+            return None;
+        }
+        let key = regex::escape(name);
+        let pattern = regex::Regex::new(&format!(
+            r#"(?m)name\s*=\s*"({key})"|"name"\s*:\s*"({key})"|^\s*"?({key})"?\s*="#
+        ))
+        .ok()?;
+        let start = usize::try_from(from_line)
+            .ok()
+            .and_then(|line| line.checked_sub(1))
+            .and_then(|index| self.line_starts.get(index))
+            .copied()
+            .unwrap_or(0);
+        let key_offset = |captures: regex::Captures<'_>| {
+            (1..=3)
+                .find_map(|group| captures.get(group))
+                .map(|m| m.start())
+        };
+        let found = text
+            .get(start..)
+            .and_then(|rest| pattern.captures(rest))
+            .and_then(key_offset)
+            .map(|offset| offset + start)
+            .or_else(|| pattern.captures(text).and_then(key_offset))?;
+        Some(self.origin_at(found))
     }
 
     /// The origin of a span, or of the whole file when there is none.
@@ -994,5 +1033,38 @@ fn binary(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, S
                 _ => return Err(format!("unsupported operator `{}`", operator.as_str())),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_one_based_lines_and_columns() {
+        let file = SourceFile::new(Arc::from("main.tf"), "a = 1\n  b = 2\n");
+        assert_eq!(file.origin_at(0).to_string(), "main.tf:1:1");
+        assert_eq!(file.origin_at(8).to_string(), "main.tf:2:3");
+        let json = SourceFile::without_positions(Arc::from("main.tf.json"));
+        assert_eq!(json.origin_at(8).to_string(), "main.tf.json");
+    }
+
+    #[test]
+    fn names_are_located_after_the_given_line_first() {
+        let text = "locals {\n  env = { LOG_LEVEL = \"info\" }\n}\nresource \"x\" \"y\" {\n  defs = jsonencode([{ name = \"LOG_LEVEL\" }, { \"name\": \"PORT\" }])\n}\n";
+        let file = SourceFile::new(Arc::from("main.tf"), text);
+        assert_eq!(
+            file.locate_name(4, "LOG_LEVEL").unwrap().to_string(),
+            "main.tf:5:32"
+        );
+        assert_eq!(
+            file.locate_name(1, "LOG_LEVEL").unwrap().to_string(),
+            "main.tf:2:11"
+        );
+        assert_eq!(
+            file.locate_name(4, "PORT").unwrap().to_string(),
+            "main.tf:5:57"
+        );
+        assert_eq!(file.locate_name(4, "MISSING"), None);
     }
 }

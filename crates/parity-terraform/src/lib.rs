@@ -151,7 +151,27 @@ fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environmen
         root.resources(&mut resources);
     }
     env.diagnostics.extend(shared.take());
-    mapping::map_resources(&resources, env);
+    let mut files = std::collections::HashMap::new();
+    collect_files(&source, &mut files);
+    let locate = |origin: &Origin, name: &str| {
+        files
+            .get(origin.file.as_ref())
+            .and_then(|file: &&eval::SourceFile| file.locate_name(origin.line, name))
+    };
+    mapping::map_resources(&resources, env, &locate);
+}
+
+/// Every file of a module tree by its display path.
+fn collect_files<'m>(
+    module: &'m module::ModuleSource,
+    out: &mut std::collections::HashMap<&'m str, &'m eval::SourceFile>,
+) {
+    for file in &module.files {
+        out.insert(file.source.display.as_ref(), &file.source);
+    }
+    for child in module.children.values() {
+        collect_files(child, out);
+    }
 }
 
 /// `terraform.tfvars`, `terraform.tfvars.json`, then `*.auto.tfvars` and `*.auto.tfvars.json`

@@ -137,7 +137,15 @@ fn number(value: &Value) -> Option<f64> {
 }
 
 /// Maps every evaluated resource instance into `env`.
-pub(crate) fn map_resources(resources: &[ResourceInstance], env: &mut Environment) {
+/// Finds where a name is written in the file of an origin, from the origin's line on (see
+/// `SourceFile::locate_name`); `None` when the text is not at hand.
+pub(crate) type Locator<'a> = &'a dyn Fn(&Origin, &str) -> Option<Origin>;
+
+pub(crate) fn map_resources(
+    resources: &[ResourceInstance],
+    env: &mut Environment,
+    locate: Locator<'_>,
+) {
     let ecs_services = index_ecs_services(resources);
     let mut services: Vec<Service> = Vec::new();
     let mut sources: Vec<ConfigSource> = Vec::new();
@@ -239,7 +247,7 @@ pub(crate) fn map_resources(resources: &[ResourceInstance], env: &mut Environmen
                 }));
             }
             "aws_ecs_task_definition" => {
-                if let Some(service) = ecs_task(resource, &ecs_services) {
+                if let Some(service) = ecs_task(resource, &ecs_services, locate) {
                     services.push(service);
                 }
             }
@@ -596,7 +604,11 @@ fn index_ecs_services(all: &[ResourceInstance]) -> EcsServices<'_> {
     index
 }
 
-fn ecs_task(task: &ResourceInstance, ecs_services: &EcsServices<'_>) -> Option<Service> {
+fn ecs_task(
+    task: &ResourceInstance,
+    ecs_services: &EcsServices<'_>,
+    locate: Locator<'_>,
+) -> Option<Service> {
     let body = &task.body;
     let (definitions, origin) = body.attribute("container_definitions")?;
     let definitions = match definitions {
@@ -660,7 +672,7 @@ fn ecs_task(task: &ResourceInstance, ecs_services: &EcsServices<'_>) -> Option<S
                     container.env.push(EnvVar {
                         name: name.to_owned(),
                         value: env_literal(name, entry.get("value").unwrap_or(&Value::Null)),
-                        origin: origin.clone(),
+                        origin: locate(origin, name).unwrap_or_else(|| origin.clone()),
                     });
                 }
             }
@@ -681,7 +693,7 @@ fn ecs_task(task: &ResourceInstance, ecs_services: &EcsServices<'_>) -> Option<S
                             key: None,
                             resolved: None,
                         },
-                        origin: origin.clone(),
+                        origin: locate(origin, name).unwrap_or_else(|| origin.clone()),
                     });
                 }
             }

@@ -50,7 +50,8 @@ pub(crate) fn load(display: Arc<str>, text: &str, env: &mut Environment) {
     let file = SourceFile::new(display, text);
     let mut resources = Vec::new();
     collect(root, &file, text, &mut resources, 0);
-    map_resources(&resources, env);
+    // The values of a plan are JSON strings inside JSON: no line to point at inside them.
+    map_resources(&resources, env, &|_, _| None);
 }
 
 fn collect(

@@ -319,6 +319,9 @@ const SUPPORTED_FIELDS: &[&str] = &[
     "openapi",
 ];
 
+/// Kustomizations including kustomizations this deep are a generated or hostile tree.
+const MAX_NESTING: usize = 64;
+
 /// The state of one build.
 pub(crate) struct Builder {
     boundary: PathBuf,
@@ -369,6 +372,16 @@ impl Builder {
     fn source(&mut self, path: &Path) -> usize {
         if let Some(&index) = self.source_index.get(path) {
             return index;
+        }
+        if self.sources.len() == position::MAX_FILES {
+            // Positions carry at most this many file numbers; later files share the last one.
+            self.diagnostics.push(Diagnostic::warning(
+                Origin::file(Arc::from(path.display().to_string())),
+                format!(
+                    "this build reads more than {} files: positions in the files after this one may name the wrong file",
+                    position::MAX_FILES
+                ),
+            ));
         }
         let index = self.sources.len().min(position::MAX_FILES);
         self.sources.push(Arc::from(path.display().to_string()));
@@ -438,6 +451,14 @@ impl Builder {
                     dir.display()
                 ),
             );
+            return;
+        }
+        if self.active.len() >= MAX_NESTING {
+            let message = format!(
+                "kustomizations nested deeper than {MAX_NESTING} levels; {} is not read",
+                dir.display()
+            );
+            self.error_at(at, dir, message);
             return;
         }
         let Some((text, index)) = self.read(&file, at, &written) else {

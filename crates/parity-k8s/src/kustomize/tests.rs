@@ -370,3 +370,23 @@ fn a_folder_with_overlays_of_one_base_is_refused_and_a_single_one_is_built() {
     // The base's files were read by the build, not again as plain manifests.
     assert_eq!(plan.plain, [root.join("extra.yaml")]);
 }
+
+#[test]
+fn deep_chains_of_kustomizations_stop_with_an_error() {
+    let tree = Tree::new("deep");
+    for level in 0..70 {
+        tree.write(
+            &format!("k{level}/kustomization.yaml"),
+            &format!("resources: [../k{}]\n", level + 1),
+        );
+    }
+    tree.write("k70/kustomization.yaml", "resources: []\n");
+    let rendering = tree.render("k0");
+    assert_eq!(
+        messages(&rendering, DiagnosticLevel::Error),
+        [format!(
+            "kustomizations nested deeper than 64 levels; {} is not read",
+            tree.root.join("k64").display()
+        )]
+    );
+}

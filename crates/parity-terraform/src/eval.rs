@@ -93,7 +93,7 @@ impl SourceFile {
         }
         let key = regex::escape(name);
         let pattern = regex::Regex::new(&format!(
-            r#"(?m)name\s*=\s*"({key})"|"name"\s*:\s*"({key})"|^\s*"?({key})"?\s*="#
+            r#"(?m)name\s*=\s*"({key})"|"name"\s*:\s*"({key})"|(?:^|[{{,])\s*"?({key})"?\s*="#
         ))
         .ok()?;
         let start = usize::try_from(from_line)

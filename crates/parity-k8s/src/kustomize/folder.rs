@@ -118,7 +118,7 @@ pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> Folde
             })
             .collect();
         let message = format!(
-            "{} holds {} kustomize overlays of the same base ({}): they are separate environments, so none is read; pass one as the prod side, or each with `--prod`",
+            "folder {} holds {} kustomize overlays of the same base ({}): they are separate environments, so none is read; pass one as the prod side, or each with `--prod`",
             root.display(),
             names.len(),
             names.join(", ")

@@ -432,7 +432,7 @@ impl Builder {
                 at,
                 dir,
                 format!(
-                    "{} has no kustomization.yaml, kustomization.yml or Kustomization",
+                    "folder {} has no kustomization.yaml, kustomization.yml or Kustomization",
                     dir.display()
                 ),
             );
@@ -447,7 +447,7 @@ impl Builder {
                 at,
                 dir,
                 format!(
-                    "{} includes itself (a cycle of kustomizations)",
+                    "kustomization {} includes itself (a cycle of kustomizations)",
                     dir.display()
                 ),
             );

@@ -383,9 +383,9 @@ mod tests {
         };
         let local = with_image(compose_service("api", 3), "ghcr.io/acme/api:1.8.0", 4);
         let mut prod = k8s_workload("api", "Deployment", 7);
-        let mut container = Container::new("api");
-        container.image = Some(unknown("1.7.3"));
-        prod.containers.push(container);
+        if let Some(container) = prod.containers.first_mut() {
+            container.image = Some(unknown("1.7.3"));
+        }
         let findings = run_rule(&ImageMismatch, vec![local.clone()], vec![prod.clone()]);
         assert_eq!(findings.len(), 1);
         assert_eq!(

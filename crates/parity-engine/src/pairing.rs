@@ -604,7 +604,9 @@ fn pair_backing(
     }
     let mut prod_counts: HashMap<&str, usize> = HashMap::new();
     for (_, backing) in &backings {
-        *prod_counts.entry(engine_family(&backing.engine)).or_default() += 1;
+        *prod_counts
+            .entry(engine_family(&backing.engine))
+            .or_default() += 1;
     }
     let mut taken = vec![false; backings.len()];
     let mut pairs = Vec::new();

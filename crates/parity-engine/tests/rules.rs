@@ -88,7 +88,11 @@ fn load_prod(case: &Path) -> Environment {
     let mut env = Environment::new("prod");
     // A Terraform root module (for the backing-service rules).
     if parity_terraform::is_module_dir(&dir) {
-        parity_terraform::load_module(&dir, &parity_terraform::TerraformOptions::default(), &mut env);
+        parity_terraform::load_module(
+            &dir,
+            &parity_terraform::TerraformOptions::default(),
+            &mut env,
+        );
         return env;
     }
     let mut parsed = Vec::new();

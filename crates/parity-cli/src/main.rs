@@ -506,11 +506,17 @@ fn run_rules(format: RulesFormat) -> Result<u8> {
     let mut stdout = io::stdout().lock();
     match format {
         RulesFormat::Text => {
+            // The name column fits the longest rule name, so the summaries line up.
+            let width = parity::RULES
+                .iter()
+                .map(|rule| rule.meta().name.len())
+                .max()
+                .unwrap_or(0);
             for rule in parity::RULES {
                 let meta = rule.meta();
                 writeln!(
                     stdout,
-                    "{:<8} {:<18} {:<8} {}",
+                    "{:<8} {:<width$} {:<8} {}",
                     meta.code,
                     meta.name,
                     meta.default_severity.as_str(),

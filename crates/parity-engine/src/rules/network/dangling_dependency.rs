@@ -52,7 +52,13 @@ declare_rule! {
 /// `None` when the host is outside the graph (a dotted external name, an IP address, loopback).
 fn in_graph_name(host: &str, namespaces: &HashSet<&str>) -> Option<String> {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
+    // Only DNS names can name a service: `$(OTEL_HOST)` (Kubernetes' own expansion, done at
+    // run time), `*` and `+` (listen-on-everything in `ASPNETCORE_URLS`) are not hosts.
+    let dns_name = host
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
     if host.is_empty()
+        || !dns_name
         || host.parse::<std::net::IpAddr>().is_ok()
         || matches!(
             host.as_str(),
@@ -257,5 +263,8 @@ mod tests {
         assert_eq!(in_graph_name("10.0.0.5", &namespaces), None);
         assert_eq!(in_graph_name("::1", &namespaces), None);
         assert_eq!(in_graph_name("localhost", &namespaces), None);
+        assert_eq!(in_graph_name("$(otel_collector_name)", &namespaces), None);
+        assert_eq!(in_graph_name("*", &namespaces), None);
+        assert_eq!(in_graph_name("0.0.0.0", &namespaces), None);
     }
 }

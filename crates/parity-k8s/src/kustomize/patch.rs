@@ -91,8 +91,11 @@ pub(crate) fn strategic_merge(target: &mut Node, patch: &Node, built_in: bool) {
             set_key_position(target, key, entry.line, entry.column);
             continue;
         };
-        match (&mut existing.value, &value.value) {
-            (Value::Map(_), Value::Map(_)) => strategic_merge(existing, value, built_in),
+        let replaced = match (&mut existing.value, &value.value) {
+            (Value::Map(_), Value::Map(_)) => {
+                strategic_merge(existing, value, built_in);
+                false
+            }
             (Value::Seq(current), Value::Seq(patch_items)) => {
                 let key_field = if built_in {
                     merge_key(key, patch_items).or_else(|| merge_key(key, current))
@@ -103,11 +106,23 @@ pub(crate) fn strategic_merge(target: &mut Node, patch: &Node, built_in: bool) {
                     Some(key_field) if patch_items.iter().all(|item| item.as_map().is_some()) => {
                         let merged = merge_list(current, patch_items, key_field, built_in);
                         *current = merged;
+                        false
                     }
-                    _ => *existing = strip_directives(value),
+                    _ => {
+                        *existing = strip_directives(value);
+                        true
+                    }
                 }
             }
-            _ => *existing = strip_directives(value),
+            _ => {
+                *existing = strip_directives(value);
+                true
+            }
+        };
+        // A field the patch rewrote is now written in the patch: findings about it (an image,
+        // a port) point there, not at the base.
+        if replaced {
+            set_key_position(target, key, entry.line, entry.column);
         }
     }
 }
@@ -292,9 +307,19 @@ fn apply_operation(target: &mut Node, operation: &Node) -> Result<(), String> {
         "add" => add(target, &steps, value()?),
         "remove" => remove(target, &steps).map(|_| ()),
         "replace" => {
-            let slot =
-                resolve_mut(target, &steps).ok_or_else(|| format!("path {path} does not exist"))?;
-            *slot = value()?;
+            let (parent_steps, last) = split_last(&steps)?;
+            let value = value()?;
+            let missing = || format!("path {path} does not exist");
+            let parent = resolve_mut(target, parent_steps).ok_or_else(missing)?;
+            if parent.as_map().is_some() {
+                // The key moves to the patch too, like a strategic merge replacement.
+                if parent.get(last).is_none() {
+                    return Err(missing());
+                }
+                tree::set_moved(parent, last, value);
+            } else {
+                *child_mut(parent, last).ok_or_else(missing)? = value;
+            }
             Ok(())
         }
         "move" => {
@@ -389,6 +414,19 @@ mod tests {
             .as_seq()
             .unwrap()[0];
         assert_eq!(container.get("image").unwrap().as_str(), Some("a:1"));
+        // A replaced scalar's key moves to the patch as well.
+        let patched_image = yaml("spec:\n  containers:\n  - name: api\n    image: a:2\n");
+        let mut retagged = target.clone();
+        strategic_merge(&mut retagged, &patched_image, true);
+        let entry = retagged
+            .path(&["spec", "containers"])
+            .unwrap()
+            .as_seq()
+            .unwrap()[0]
+            .entry("image")
+            .unwrap()
+            .clone();
+        assert_eq!((entry.line, entry.value.as_str()), (4, Some("a:2")));
         // The patched value carries the patch's position (line 4 of the patch text).
         let b = &container.get("env").unwrap().as_seq().unwrap()[0];
         assert_eq!(b.get("value").unwrap().line, 4);

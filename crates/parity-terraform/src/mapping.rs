@@ -431,6 +431,42 @@ pub(crate) fn map_resources(
 fn resolve_config_refs(services: &mut [Service], sources: &[ConfigSource]) {
     for service in services {
         for container in &mut service.containers {
+            // `env_from { config_map_ref { name } }`: every key of a source defined in the same
+            // configuration becomes a variable; others stay listed as unresolved.
+            let mut unresolved = Vec::new();
+            let mut from_sources = Vec::new();
+            for reference in std::mem::take(&mut container.env_from_unresolved) {
+                let (kind, source_kind, name) = match reference.split_once('/') {
+                    Some(("configmap", name)) => {
+                        (ConfigSourceKind::ConfigMap, EnvSource::ConfigMap, name)
+                    }
+                    Some(("secret", name)) => (ConfigSourceKind::Secret, EnvSource::Secret, name),
+                    _ => {
+                        unresolved.push(reference);
+                        continue;
+                    }
+                };
+                let Some(found) = sources.iter().find(|s| s.kind == kind && s.name == name) else {
+                    unresolved.push(reference);
+                    continue;
+                };
+                for (key, (value, origin)) in &found.entries {
+                    from_sources.push(EnvVar {
+                        name: key.clone(),
+                        value: EnvValue::FromSource {
+                            source: source_kind,
+                            source_name: found.name.clone(),
+                            key: Some(key.clone()),
+                            resolved: Some(value.clone()),
+                        },
+                        origin: origin.clone(),
+                    });
+                }
+            }
+            container.env_from_unresolved = unresolved;
+            // As in Kubernetes, variables from `env_from` come first and `env` entries win.
+            from_sources.append(&mut container.env);
+            container.env = from_sources;
             for var in &mut container.env {
                 if let EnvValue::FromSource {
                     source,
@@ -554,6 +590,13 @@ fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str
             value,
             origin: env.origin.clone(),
         });
+    }
+    for env_from in children(body, "env_from") {
+        for (block, kind) in [("config_map_ref", "configmap"), ("secret_ref", "secret")] {
+            if let Some(name) = child(&env_from, block).and_then(|r| r.string("name")) {
+                container.env_from_unresolved.push(format!("{kind}/{name}"));
+            }
+        }
     }
     for block in ["port", "ports"] {
         for port_body in children(body, block) {

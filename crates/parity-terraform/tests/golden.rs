@@ -80,6 +80,10 @@ fn dump(env: &Environment) -> String {
                             var.origin
                         );
                     }
+                    for unresolved in &container.env_from_unresolved {
+                        let _ =
+                            writeln!(out, "    env_from {unresolved} (not in the configuration)");
+                    }
                     for port in &container.ports {
                         let _ = writeln!(
                             out,

@@ -61,6 +61,16 @@ resource "kubernetes_deployment_v1" "app" {
           port {
             container_port = each.value.port
           }
+          env_from {
+            config_map_ref {
+              name = "app-config"
+            }
+          }
+          env_from {
+            secret_ref {
+              name = "not-in-this-configuration"
+            }
+          }
           dynamic "env" {
             for_each = local.shared_env
             content {

@@ -43,6 +43,22 @@ pub fn render_github(report: &Report, out: &mut dyn io::Write) -> io::Result<()>
             &diagnostic.message,
         )?;
     }
+    // What the policy says about itself (an expired suppression, an inline marker without a
+    // reason) belongs on the policy file's line, where the fix is.
+    for diagnostic in &report.policy_diagnostics {
+        let command = match diagnostic.level {
+            DiagnosticLevel::Error => "error",
+            DiagnosticLevel::Warning => "warning",
+            _ => "notice",
+        };
+        write_command(
+            out,
+            command,
+            Some(&diagnostic.origin),
+            "parity: policy",
+            &diagnostic.message,
+        )?;
+    }
     Ok(())
 }
 
@@ -113,6 +129,24 @@ mod tests {
             text.lines().count(),
             5,
             "notes among diagnostics are not annotated"
+        );
+    }
+
+    #[test]
+    fn policy_diagnostics_point_at_the_policy_file() {
+        let mut report = sample::report();
+        report
+            .policy_diagnostics
+            .push(parity_model::Diagnostic::warning(
+                parity_model::Origin::new("parity.yaml".into(), 4, 5),
+                "suppression expired on 2026-01-31: 1 finding is reported again",
+            ));
+        let text = render(&report);
+        assert!(
+            text.ends_with(
+                "::warning file=parity.yaml,line=4,col=5,title=parity%3A policy::suppression expired on 2026-01-31: 1 finding is reported again\n"
+            ),
+            "{text}"
         );
     }
 

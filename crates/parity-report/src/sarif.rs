@@ -78,7 +78,7 @@ pub fn render_sarif(
         Value::Array(rules.iter().map(|meta| sarif_rule(meta)).collect()),
     );
 
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .diagnostics
         .iter()
         .map(|item| {
@@ -91,6 +91,14 @@ pub fn render_sarif(
             })
         })
         .collect();
+    notifications.extend(report.policy_diagnostics.iter().map(|diagnostic| {
+        json!({
+            "level": level(diagnostic.level.as_str()),
+            "message": { "text": diagnostic.message },
+            "locations": [physical_location(None, &diagnostic.origin, None)],
+            "properties": { "source": "policy" },
+        })
+    }));
 
     let mut run_properties = Map::new();
     run_properties.insert("localRoot".into(), json!(report.local.root));
@@ -375,6 +383,12 @@ mod tests {
                 "not valid YAML",
             ),
         });
+        report
+            .policy_diagnostics
+            .push(parity_model::Diagnostic::warning(
+                parity_model::Origin::new("parity.yaml".into(), 4, 5),
+                "suppression expired on 2026-01-31",
+            ));
         // A suppressed finding is a result with a `suppressions` entry.
         report.suppressed.push(parity_model::SuppressedFinding {
             finding: report.findings[1].clone(),

@@ -52,6 +52,15 @@ pub(crate) fn apply(
     let mut matched = vec![0_usize; entries.len()];
     let mut applied = Applied::default();
     let markers = valid_markers(local, prod, &mut applied.diagnostics);
+    // Markers by the line they apply to, so matching costs a few hash lookups per finding
+    // however many markers the files hold.
+    let mut markers_at: HashMap<(Side, &str, u32), Vec<&Marker<'_>>> = HashMap::new();
+    for marker in &markers {
+        markers_at
+            .entry((marker.side, &*marker.source.origin.file, marker.target_line))
+            .or_default()
+            .push(marker);
+    }
     let declarations = Declarations::new(local, prod);
 
     for finding in findings {
@@ -66,7 +75,7 @@ pub(crate) fn apply(
             }
         }
         if hidden_by.is_none() {
-            hidden_by = inline_suppression(&finding, &markers, &declarations);
+            hidden_by = inline_suppression(&finding, &markers_at, &declarations);
         }
         match hidden_by {
             Some(by) => applied.suppressed.push(SuppressedFinding { finding, by }),
@@ -233,10 +242,10 @@ impl<'a> Declarations<'a> {
 
 fn inline_suppression(
     finding: &Finding,
-    markers: &[Marker<'_>],
+    markers_at: &HashMap<(Side, &str, u32), Vec<&Marker<'_>>>,
     declarations: &Declarations<'_>,
 ) -> Option<Suppression> {
-    if markers.is_empty() {
+    if markers_at.is_empty() {
         return None;
     }
     let mut places: Vec<(Side, &Origin)> = finding
@@ -254,13 +263,11 @@ fn inline_suppression(
             .of(Side::Prod, finding.prod_service.as_ref())
             .map(|origin| (Side::Prod, origin)),
     );
-    let marker = markers.iter().find(|marker| {
-        marker.rules.contains(&finding.rule)
-            && places.iter().any(|(side, origin)| {
-                *side == marker.side
-                    && origin.line == marker.target_line
-                    && origin.file == marker.source.origin.file
-            })
+    let marker = places.iter().find_map(|(side, origin)| {
+        markers_at
+            .get(&(*side, &*origin.file, origin.line))?
+            .iter()
+            .find(|marker| marker.rules.contains(&finding.rule))
     })?;
     Some(Suppression {
         kind: SuppressionKind::Inline,

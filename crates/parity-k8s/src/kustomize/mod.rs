@@ -368,6 +368,14 @@ impl Builder {
         }
     }
 
+    /// The displayed name of file number `index`.
+    fn file_name(&self, index: usize) -> Arc<str> {
+        self.sources
+            .get(index)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("<kustomize>"))
+    }
+
     /// The file number of `path` (as displayed), registering it.
     fn source(&mut self, path: &Path) -> usize {
         if let Some(&index) = self.source_index.get(path) {
@@ -467,7 +475,7 @@ impl Builder {
         let mut root = match yaml::parse_document(&text, yaml::Limits::default()) {
             Ok(root) => root,
             Err(error) => {
-                let origin = Origin::new(self.sources[index].clone(), error.line, error.column);
+                let origin = Origin::new(self.file_name(index), error.line, error.column);
                 self.diagnostics.push(Diagnostic::error(
                     origin,
                     format!("invalid YAML: {}", error.message),
@@ -887,7 +895,7 @@ impl Builder {
         };
         let stream = yaml::parse_stream(&text, yaml::Limits::default());
         if let Some(error) = &stream.error {
-            let origin = Origin::new(self.sources[index].clone(), error.line, error.column);
+            let origin = Origin::new(self.file_name(index), error.line, error.column);
             self.diagnostics.push(Diagnostic::error(
                 origin,
                 format!("invalid YAML: {}", error.message),

@@ -595,18 +595,40 @@ impl Builder {
             return;
         }
         let target = normalize(&dir.join(path));
+        let mut added = Vec::new();
         if target.is_dir() {
-            self.build_dir(&target, Some(at), false, resources);
-            return;
+            self.build_dir(&target, Some(at), false, &mut added);
+        } else {
+            if !self.within_kustomization(&target, dir, at, path) {
+                return;
+            }
+            let Some((text, index)) = self.read(&target, Some(at), path) else {
+                return;
+            };
+            added.extend(
+                self.parse_objects(&text, index)
+                    .into_iter()
+                    .map(Resource::new),
+            );
         }
-        if !self.within_kustomization(&target, dir, at, path) {
-            return;
-        }
-        let Some((text, index)) = self.read(&target, Some(at), path) else {
-            return;
-        };
-        for object in self.parse_objects(&text, index) {
-            resources.push(Resource::new(object));
+        for resource in added {
+            // kustomize refuses an object it already has rather than pick one.
+            let twice = resources.iter().any(|other| {
+                other.api_version() == resource.api_version()
+                    && other.kind() == resource.kind()
+                    && other.namespace() == resource.namespace()
+                    && other.name() == resource.name()
+            });
+            if twice {
+                let message = format!(
+                    "{} {} comes twice into this kustomization (kustomize refuses an object it already has); the second is dropped",
+                    resource.kind(),
+                    resource.name()
+                );
+                self.error(at, message);
+                continue;
+            }
+            resources.push(resource);
         }
     }
 

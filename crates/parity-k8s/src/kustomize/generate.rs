@@ -160,6 +160,16 @@ impl Builder {
             return;
         }
 
+        let exists = resources.iter().any(|resource| {
+            resource.kind() == kind && resource.name() == name && resource.namespace() == namespace
+        });
+        if exists {
+            let message = format!(
+                "{kind} `{name}` already comes from the resources: use `behavior: merge` or `behavior: replace` to change it"
+            );
+            self.error(at, message);
+            return;
+        }
         let mut object = tree::empty_map(at);
         tree::set(&mut object, "apiVersion", tree::string("v1", at));
         tree::set(&mut object, "kind", tree::string(kind, at));

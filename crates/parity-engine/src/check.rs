@@ -3,6 +3,7 @@
 use parity_model::{
     Diagnostic, Environment, Finding, Pair, Report, Side, SideDiagnostic, SideSummary, Topology,
 };
+use rayon::prelude::*;
 
 use crate::context::CheckContext;
 use crate::pairing::pair_services;
@@ -40,20 +41,27 @@ pub fn check_with(
 ) -> Report {
     let pairing = pair_services(&local.graph, &prod.graph, policy);
     let cx = CheckContext::new(local, prod, policy, &pairing);
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let meta = rule.meta();
-        if policy.severity_of(meta).is_none() {
-            continue;
-        }
-        let start = findings.len();
-        rule.check(&cx, &mut findings);
-        for finding in findings.get_mut(start..).unwrap_or_default() {
-            if let Some(severity) = policy.adjust_severity(meta, finding.severity) {
-                finding.severity = severity;
+    // Rules are independent and read-only: run them in parallel (the engine was a serial tail
+    // of ~0.4 s at 10,000 services). Collecting in registry order and sorting below keeps the
+    // report the same whatever the thread timing.
+    let per_rule: Vec<Vec<Finding>> = RULES
+        .par_iter()
+        .map(|rule| {
+            let meta = rule.meta();
+            let mut found = Vec::new();
+            if policy.severity_of(meta).is_none() {
+                return found;
             }
-        }
-    }
+            rule.check(&cx, &mut found);
+            for finding in &mut found {
+                if let Some(severity) = policy.adjust_severity(meta, finding.severity) {
+                    finding.severity = severity;
+                }
+            }
+            found
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     let mut extra_diagnostics = Vec::new();
     for rules in extra {
         rules.check(&cx, &mut findings, &mut extra_diagnostics);

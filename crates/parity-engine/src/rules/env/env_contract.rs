@@ -10,7 +10,7 @@ declare_rule! {
     /// ## What it does
     /// Flags a setting listed in the project's env contract (`.env.example`, `.env.sample`,
     /// `.env.dist` or `.env.template`, beside the compose file or at the repository root, or the
-    /// file named with `--env-contract` or the policy file's `env_contract:`) that no prod
+    /// file named with `--env-contract` or the policy file's `env-contract-file:`) that no prod
     /// workload sets: not as a value, not through `valueFrom`, not through `envFrom` of a
     /// ConfigMap or Secret in the input. Each key is reported once, at its line in the contract.
     ///
@@ -39,8 +39,8 @@ declare_rule! {
     /// `ignore.env`.
     ///
     /// ## Options
-    /// `env_contract:` in the policy file, or `--env-contract FILE`: the contract file to use
-    /// instead of the one found beside the compose file.
+    /// `env-contract-file:` in the policy file (relative to it), or `--env-contract FILE`: the
+    /// contract file to use instead of the one found beside the compose file.
     pub EnvContract {
         code: "PAR390",
         name: "env-contract",

@@ -84,3 +84,92 @@ fn scalar_text(node: &Node) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use parity_model::{Edge, Environment, Node};
+
+    const MANIFESTS: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop}
+spec:
+  defaultBackend:
+    service: {name: web, port: {number: 80}}
+  rules:
+    - http:
+        paths:
+          - path: /api
+            pathType: Prefix
+            backend:
+              service: {name: api, port: {name: http}}
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata: {name: legacy}
+spec:
+  backend: {serviceName: web, servicePort: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web-route}
+spec:
+  rules:
+    - backendRefs:
+        - {name: web, port: 80}
+        - {name: other-gateway, kind: ServiceImport}
+";
+
+    #[test]
+    fn ingress_and_route_backends_are_read_and_linked_to_their_services() {
+        let mut env = Environment::new("prod");
+        let parsed = crate::parse_file("prod/web.yaml".into(), MANIFESTS);
+        crate::build(vec![parsed], &mut env);
+        let graph = &env.graph;
+        let mut found = Vec::new();
+        for (index, node) in graph.nodes() {
+            let Node::Resource(resource) = node else {
+                continue;
+            };
+            for backend in &resource.backends {
+                found.push(format!(
+                    "{} -> {}:{} @{}",
+                    resource.name,
+                    backend.service,
+                    backend.port.as_deref().unwrap_or("-"),
+                    backend.origin.line
+                ));
+            }
+            let routed: Vec<String> = graph
+                .edges_from(index)
+                .filter(|(edge, _)| *edge == Edge::Routes)
+                .filter_map(|(_, target)| match graph.node(target) {
+                    Some(Node::Resource(service)) => Some(service.name.clone()),
+                    _ => None,
+                })
+                .collect();
+            if !routed.is_empty() {
+                found.push(format!("{} routes to {}", resource.name, routed.join(", ")));
+            }
+        }
+        assert_eq!(
+            found,
+            [
+                "shop -> web:80 @13",
+                "shop -> api:http @20",
+                "shop routes to web",
+                "legacy -> web:80 @26",
+                "legacy routes to web",
+                "web-route -> web:80 @34",
+                "web-route routes to web",
+            ]
+        );
+    }
+}

@@ -153,15 +153,25 @@ mod tests {
 
     #[test]
     fn candidates_parsed_once_keep_what_discover_keeps() {
-        let dir = std::env::temp_dir().join(format!("parity-k8s-candidates-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("parity-k8s-candidates-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         let files = [
-            ("deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n"),
-            ("values.yaml", "image: {repository: nginx}\nnote: apiVersion and kind\n"),
+            (
+                "deploy.yaml",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\n",
+            ),
+            (
+                "values.yaml",
+                "image: {repository: nginx}\nnote: apiVersion and kind\n",
+            ),
             ("broken.yml", "apiVersion: v1\nkind: [\n"),
             ("plain.json", "{\"name\": \"x\"}"),
-            ("sub/dup.yaml", "apiVersion: v1\nkind: ConfigMap\nkind: ConfigMap\nmetadata: {name: c}\n"),
+            (
+                "sub/dup.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nkind: ConfigMap\nmetadata: {name: c}\n",
+            ),
             ("kustomization.yaml", "resources: [deploy.yaml]\n"),
         ];
         for (name, text) in files {
@@ -179,9 +189,22 @@ mod tests {
         assert_eq!(kept, discover(&dir));
         let names: Vec<_> = kept
             .iter()
-            .map(|p| p.strip_prefix(&dir).unwrap().to_string_lossy().replace('\\', "/"))
+            .map(|p| {
+                p.strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/")
+            })
             .collect();
-        assert_eq!(names, ["broken.yml", "deploy.yaml", "kustomization.yaml", "sub/dup.yaml"]);
+        assert_eq!(
+            names,
+            [
+                "broken.yml",
+                "deploy.yaml",
+                "kustomization.yaml",
+                "sub/dup.yaml"
+            ]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

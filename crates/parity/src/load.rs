@@ -147,10 +147,14 @@ fn load_root(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
 /// The root reported is the first file.
 pub fn load_compose_files(files: &[PathBuf], options: &LoadOptions) -> Result<Environment, Error> {
     let Some(first) = files.first() else {
-        return Err(Error::NotFound { path: PathBuf::new() });
+        return Err(Error::NotFound {
+            path: PathBuf::new(),
+        });
     };
     if let Some(missing) = files.iter().find(|file| !file.exists()) {
-        return Err(Error::NotFound { path: missing.clone() });
+        return Err(Error::NotFound {
+            path: missing.clone(),
+        });
     }
     let mut env = Environment::new(first.display().to_string());
     parity_compose::load(files, &options.compose, &mut env);

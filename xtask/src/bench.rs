@@ -5,7 +5,8 @@
 //! throughput, peak resident memory (from GNU `time`, when installed), and the ratio of that wall
 //! time to the *floor*: parsing the same YAML bytes with `serde_yaml` in one thread, nothing
 //! else. It also checks that the report holds exactly the planted drifts, so a faster parity
-//! that finds less does not look like progress.
+//! that finds less does not look like progress, and that every run writes the same bytes
+//! (parallel loading must stay deterministic).
 //!
 //! The floor is measured by `xtask floor DIR`, run from the release build of xtask so both sides
 //! of the ratio are optimised code.
@@ -26,6 +27,9 @@ struct Measurement {
     input_bytes: u64,
     wall: Duration,
     wall_runs: Vec<Duration>,
+    /// User + system CPU time of the median-wall run (from GNU time): on a shared machine the
+    /// wall time includes waiting for other processes, CPU time does not.
+    cpu: Option<Duration>,
     peak_rss_kib: Option<u64>,
     floor_serde_yaml: Duration,
     floor_parity_source: Duration,
@@ -95,18 +99,32 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         let generated = synthetic::generate(services, &dir)?;
         let floor = measure_floor(&xtask, &dir, runs)?;
         let mut wall_runs = Vec::new();
+        let mut cpu_runs = Vec::new();
         let mut peak_rss_kib = None;
         let report_path = dir.join("report.json");
+        let mut first_report: Option<String> = None;
         for _ in 0..runs {
-            let (wall, rss) = time_diff(&parity, gnu_time, &generated, &report_path)?;
+            let (wall, rss, cpu) = time_diff(&parity, gnu_time, &generated, &report_path)?;
             wall_runs.push(wall);
+            cpu_runs.push(cpu);
             peak_rss_kib = peak_rss_kib.max(rss);
+            // Parallel loading and rules must not change a byte of the report.
+            let report = std::fs::read_to_string(&report_path)
+                .with_context(|| format!("reading {}", report_path.display()))?;
+            match &first_report {
+                None => first_report = Some(report),
+                Some(first) if *first != report => {
+                    bail!("parity diff is not deterministic: two runs wrote different reports")
+                }
+                Some(_) => {}
+            }
         }
-        let mut sorted = wall_runs.clone();
-        sorted.sort();
-        let wall = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
-        let report = std::fs::read_to_string(&report_path)
-            .with_context(|| format!("reading {}", report_path.display()))?;
+        let mut order: Vec<usize> = (0..wall_runs.len()).collect();
+        order.sort_by_key(|&run| wall_runs.get(run).copied());
+        let median = order.get(order.len() / 2).copied().unwrap_or(0);
+        let wall = wall_runs.get(median).copied().unwrap_or_default();
+        let cpu = cpu_runs.get(median).copied().flatten();
+        let report = first_report.unwrap_or_default();
         let (findings_ok, finding_notes) = check_findings(&report, &generated.expected)?;
         let measurement = Measurement {
             services,
@@ -114,6 +132,7 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
             input_bytes: generated.bytes,
             wall,
             wall_runs,
+            cpu,
             peak_rss_kib,
             floor_serde_yaml: floor.0,
             floor_parity_source: floor.1,
@@ -125,9 +144,9 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
     }
     println!();
     println!(
-        "| services per side | files | input | parity diff wall | throughput | peak RSS | RSS / input | serde_yaml floor (1 thread) | ratio to floor | findings |"
+        "| services per side | files | input | parity diff wall | CPU (user+sys) | throughput | peak RSS | RSS / input | serde_yaml floor (1 thread) | ratio to floor | findings |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for m in &measurements {
         println!("{}", markdown_row(m));
     }
@@ -211,17 +230,19 @@ fn measure_floor(xtask: &Path, dir: &Path, runs: usize) -> Result<(Duration, Dur
     Ok((figure("serde_yaml")?, figure("parity-source")?))
 }
 
-/// One `parity diff` run: wall time and, with GNU time, peak RSS in KiB.
+/// One `parity diff` run: wall time and, with GNU time, peak RSS in KiB and CPU time.
 fn time_diff(
     parity: &Path,
     gnu_time: Option<&Path>,
     generated: &synthetic::Generated,
     report: &Path,
-) -> Result<(Duration, Option<u64>)> {
+) -> Result<(Duration, Option<u64>, Option<Duration>)> {
     let mut command = match gnu_time {
         Some(time) => {
             let mut command = Command::new(time);
-            command.args(["-f", "xtask-peak-rss-kib %M"]).arg(parity);
+            command
+                .args(["-f", "xtask-peak-rss-kib %M\nxtask-cpu-seconds %U %S"])
+                .arg(parity);
             command
         }
         None => Command::new(parity),
@@ -243,7 +264,13 @@ fn time_diff(
         line.strip_prefix("xtask-peak-rss-kib ")
             .and_then(|kib| kib.trim().parse().ok())
     });
-    Ok((wall, rss))
+    let cpu = stderr.lines().find_map(|line| {
+        let mut seconds = line.strip_prefix("xtask-cpu-seconds ")?.split_whitespace();
+        let user: f64 = seconds.next()?.parse().ok()?;
+        let system: f64 = seconds.next()?.parse().ok()?;
+        Some(Duration::from_secs_f64(user + system))
+    });
+    Ok((wall, rss, cpu))
 }
 
 /// Whether the report has exactly the expected count for each planted rule; notes list the
@@ -310,6 +337,12 @@ fn print_measurement(m: &Measurement) {
         runs.join(" "),
         mb(m.input_bytes) / m.wall.as_secs_f64()
     );
+    if let Some(cpu) = m.cpu {
+        println!(
+            "  CPU time         {:.3} s (user + system, the median run)",
+            cpu.as_secs_f64()
+        );
+    }
     if let Some(kib) = m.peak_rss_kib {
         println!(
             "  peak RSS         {:.1} MB ({:.2}x the input)",
@@ -346,11 +379,15 @@ fn markdown_row(m: &Measurement) -> String {
         },
     );
     format!(
-        "| {} | {} | {:.1} MB | {:.3} s | {:.1} MB/s | {} | {} | {:.3} s | {:.2}x | {} |",
+        "| {} | {} | {:.1} MB | {:.3} s | {} | {:.1} MB/s | {} | {} | {:.3} s | {:.2}x | {} |",
         m.services,
         m.files,
         mb(m.input_bytes),
         m.wall.as_secs_f64(),
+        m.cpu.map_or_else(
+            || "n/a".to_owned(),
+            |cpu| format!("{:.3} s", cpu.as_secs_f64())
+        ),
         mb(m.input_bytes) / m.wall.as_secs_f64(),
         rss.0,
         rss.1,

@@ -150,11 +150,12 @@ const DRIFT_RULES: &[&str] = &[
     "engine-mismatch",
 ];
 
+/// One-sided findings as `(rule, local service, prod service, key, missing_in)`.
+type OneSided = BTreeSet<(String, Option<String>, Option<String>, Option<String>, Side)>;
+
 /// What a "present on one side only" finding says, written from the local side's view, so the
 /// same drift seen with the sides swapped compares equal after [`swapped`].
-fn one_sided(
-    findings: &[Finding],
-) -> BTreeSet<(String, Option<String>, Option<String>, Option<String>, Side)> {
+fn one_sided(findings: &[Finding]) -> OneSided {
     findings
         .iter()
         .filter_map(|finding| {
@@ -169,9 +170,7 @@ fn one_sided(
         .collect()
 }
 
-fn swapped(
-    set: BTreeSet<(String, Option<String>, Option<String>, Option<String>, Side)>,
-) -> BTreeSet<(String, Option<String>, Option<String>, Option<String>, Side)> {
+fn swapped(set: OneSided) -> OneSided {
     set.into_iter()
         .map(|(rule, local, prod, key, missing_in)| {
             let flipped = match missing_in {

@@ -246,3 +246,48 @@ fn nothing_in_the_input_is_executed() {
     assert!(!marker.exists(), "parity executed a command from its input");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn terraform_module_cycles_and_escapes_stop_with_errors() {
+    let dir = scratch("terraform-modules");
+    std::fs::create_dir_all(dir.join("prod/modules/a")).unwrap();
+    std::fs::create_dir_all(dir.join("prod/modules/b")).unwrap();
+    std::fs::create_dir_all(dir.join("shared")).unwrap();
+    std::fs::write(
+        dir.join("prod/main.tf"),
+        "module \"a\" {\n  source = \"./modules/a\"\n}\nmodule \"up\" {\n  source = \"../shared\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("shared/main.tf"),
+        "resource \"aws_db_instance\" \"outside\" {\n  engine = \"postgres\"\n}\n",
+    )
+    .unwrap();
+    // Each module calls the other three times: 3^16 instances before the depth limit.
+    let calls = |target: &str| {
+        (1..=3)
+            .map(|n| format!("module \"{target}{n}\" {{\n  source = \"../{target}\"\n}}\n"))
+            .collect::<String>()
+    };
+    std::fs::write(dir.join("prod/modules/a/main.tf"), calls("b")).unwrap();
+    std::fs::write(dir.join("prod/modules/b/main.tf"), calls("a")).unwrap();
+    let (code, _, stderr, elapsed) = diff(&dir);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "prod/main.tf:4:1: error: module `up`: source \"../shared\" leads outside prod"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("more than 10000 module files read for one configuration (modules calling each other in a cycle?): not followed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().count() < 100,
+        "repeated diagnostics are collapsed: {} lines",
+        stderr.lines().count()
+    );
+    assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -21,6 +21,11 @@ use crate::value::Value;
 /// stops there).
 const MAX_MODULE_DEPTH: usize = 16;
 
+/// Files read for one configuration, all modules together, before module calls stop being
+/// followed: a bound on module call graphs that fan out (each call of a module in a cycle reads
+/// its files again).
+const MAX_MODULE_FILES: usize = 10_000;
+
 /// Locals (and resource attributes) referring to each other in a chain longer than this are
 /// not followed, so a generated configuration cannot exhaust the stack.
 const MAX_REFERENCE_DEPTH: usize = 200;
@@ -161,11 +166,42 @@ pub(crate) fn read_module(
             continue;
         }
         let child_dir = crate::functions::normalize_lexically(&dir.join(&source));
-        if depth >= MAX_MODULE_DEPTH {
-            diagnostics.push(Diagnostic::warning(
+        // A module may not read folders outside the root module's tree (`../../..` or a
+        // symlink that leads out): parity reads only what it was given.
+        if parity_source::check_within(root, &child_dir).is_err() {
+            diagnostics.push(Diagnostic::error(
                 origin,
-                format!("module `{name}` is nested more than {MAX_MODULE_DEPTH} levels deep: not followed"),
+                format!(
+                    "module `{name}`: source {source:?} leads outside {}: parity reads only files under the folders it is given",
+                    root.display()
+                ),
             ));
+            continue;
+        }
+        // Modules that call each other several times (a -> b, a -> b, b -> a ...) grow
+        // exponentially before the depth limit stops them: bound the total work.
+        if files_read.len() >= MAX_MODULE_FILES {
+            push_once(
+                diagnostics,
+                Diagnostic::error(
+                    origin,
+                    format!(
+                        "module `{name}`: more than {MAX_MODULE_FILES} module files read for one configuration (modules calling each other in a cycle?): not followed"
+                    ),
+                ),
+            );
+            continue;
+        }
+        if depth >= MAX_MODULE_DEPTH {
+            push_once(
+                diagnostics,
+                Diagnostic::warning(
+                    origin,
+                    format!(
+                        "module `{name}` is nested more than {MAX_MODULE_DEPTH} levels deep: not followed"
+                    ),
+                ),
+            );
             continue;
         }
         if !child_dir.is_dir() {
@@ -186,6 +222,19 @@ pub(crate) fn read_module(
         module.children.insert(name, child);
     }
     module
+}
+
+/// Pushes `diagnostic` unless one of the last few is the same: a module called from a module
+/// that is instantiated thousands of times would repeat its warning for every instance.
+fn push_once(diagnostics: &mut Vec<Diagnostic>, diagnostic: Diagnostic) {
+    if !diagnostics
+        .iter()
+        .rev()
+        .take(64)
+        .any(|seen| *seen == diagnostic)
+    {
+        diagnostics.push(diagnostic);
+    }
 }
 
 /// `.tf` and `.tf.json` files (not `.tfvars`, not editor backups).

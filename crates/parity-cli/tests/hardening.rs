@@ -291,3 +291,47 @@ fn terraform_module_cycles_and_escapes_stop_with_errors() {
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn references_within_the_repository_are_followed() {
+    // The common Terraform and compose layouts name files above the folder given: inside a
+    // repository that is allowed, outside it is not.
+    let dir = scratch("repository-boundary");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("infra/envs/prod")).unwrap();
+    std::fs::create_dir_all(dir.join("infra/modules/db")).unwrap();
+    std::fs::write(dir.join("shared.env"), "LOG_LEVEL=info\n").unwrap();
+    std::fs::write(
+        dir.join("local/compose.yaml"),
+        "services:\n  db:\n    image: postgres:16\n    env_file: ../shared.env\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("infra/envs/prod/main.tf"),
+        "module \"db\" {\n  source = \"../../modules/db\"\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("infra/modules/db/main.tf"),
+        "resource \"aws_db_instance\" \"db\" {\n  engine         = \"postgres\"\n  engine_version = \"16.4\"\n}\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("parity")
+        .unwrap()
+        .current_dir(&dir)
+        .args(["diff", "local", "infra/envs/prod", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("outside"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        report["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|pair| pair["local"] == "db"),
+        "the module's database was read and pairs with compose db: {report}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

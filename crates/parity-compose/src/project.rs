@@ -14,7 +14,7 @@ use parity_model::{
     Node, NodeIndex, Origin, SensitiveText,
 };
 use parity_source::yaml::{Limits, parse_document};
-use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_text};
+use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_boundary, read_text};
 
 use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
@@ -161,20 +161,20 @@ impl Project<'_> {
         }
     }
 
-    /// Files named inside the project (`env_file`, `extends`, `include`, `.env`) must stay under
-    /// the folder of a file given to [`load`], after `..` and symbolic links: parity never reads
-    /// outside the roots it is given.
+    /// Files named inside the project (`env_file`, `extends`, `include`, `.env`) must stay within
+    /// the read boundary of a file given to [`load`] (its git repository, or its folder outside
+    /// one; see [`parity_source::read_boundary`]), after `..` and symbolic links.
     fn check_within_roots(&self, path: &Path) -> Result<(), SourceError> {
         if self.given.iter().any(|given| given == path) {
             return Ok(());
         }
         let mut first_error = None;
         for given in &self.given {
-            let root = match given.parent() {
+            let folder = match given.parent() {
                 Some(dir) if !dir.as_os_str().is_empty() => dir,
                 _ => Path::new("."),
             };
-            match check_within(root, path) {
+            match check_within(&read_boundary(folder), path) {
                 Ok(()) => return Ok(()),
                 Err(error) => {
                     first_error.get_or_insert(error);

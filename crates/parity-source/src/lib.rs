@@ -13,4 +13,4 @@ mod text;
 pub mod yaml;
 
 pub use error::SourceError;
-pub use text::{DEFAULT_MAX_FILE_BYTES, check_within, decode_text, read_text};
+pub use text::{DEFAULT_MAX_FILE_BYTES, check_within, decode_text, read_boundary, read_text};

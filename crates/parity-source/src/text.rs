@@ -1,5 +1,5 @@
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::SourceError;
 
@@ -35,6 +35,35 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, SourceError> {
         });
     }
     decode_text(path, bytes)
+}
+
+/// The folder that reads made on behalf of an input under `root` are confined to: the top of
+/// the git repository that holds `root`, or `root` itself (its folder, for a file) outside a
+/// repository.
+///
+/// Real layouts name files above the folder a user points at: kustomize overlays
+/// (`../../base`), Terraform environments (`source = "../../modules/app"`), compose files
+/// sharing an env file. The repository is the unit a user hands to parity (and CI checks out),
+/// so that is the boundary; a path or symlink leaving it is refused.
+pub fn read_boundary(root: &Path) -> PathBuf {
+    // Outside a repository the boundary is `root` as the user wrote it, so messages name it so.
+    let given = if root.is_dir() {
+        root.to_owned()
+    } else {
+        match root.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        }
+    };
+    let absolute = std::fs::canonicalize(&given).unwrap_or_else(|_| given.clone());
+    let mut dir = Some(absolute.as_path());
+    while let Some(current) = dir {
+        if current.join(".git").exists() {
+            return current.to_owned();
+        }
+        dir = current.parent();
+    }
+    given
 }
 
 /// Checks that `path`, a file named inside an input (an `env_file`, an `extends` or `include`
@@ -146,6 +175,23 @@ mod tests {
             ));
         }
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn read_boundary_is_the_repository_or_the_folder_given() {
+        let dir = std::env::temp_dir().join(format!("parity-boundary-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("repo/envs/prod")).unwrap();
+        std::fs::create_dir_all(dir.join("repo/.git")).unwrap();
+        std::fs::create_dir_all(dir.join("plain/sub")).unwrap();
+        let repo = dir.join("repo").canonicalize().unwrap();
+        assert_eq!(read_boundary(&dir.join("repo/envs/prod")), repo);
+        assert_eq!(read_boundary(&dir.join("plain/sub")), dir.join("plain/sub"));
+        std::fs::write(dir.join("plain/sub/compose.yaml"), "services: {}\n").unwrap();
+        assert_eq!(
+            read_boundary(&dir.join("plain/sub/compose.yaml")),
+            dir.join("plain/sub")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -166,14 +166,16 @@ pub(crate) fn read_module(
             continue;
         }
         let child_dir = crate::functions::normalize_lexically(&dir.join(&source));
-        // A module may not read folders outside the root module's tree (`../../..` or a
-        // symlink that leads out): parity reads only what it was given.
-        if parity_source::check_within(root, &child_dir).is_err() {
+        // `source = "../../modules/app"` is the common layout, so modules may come from anywhere
+        // in the repository that holds the root module, but not from outside it (`../../..` past
+        // the repository, or a symlink that leads out).
+        let boundary = parity_source::read_boundary(root);
+        if parity_source::check_within(&boundary, &child_dir).is_err() {
             diagnostics.push(Diagnostic::error(
                 origin,
                 format!(
-                    "module `{name}`: source {source:?} leads outside {}: parity reads only files under the folders it is given",
-                    root.display()
+                    "module `{name}`: source {source:?} leads outside {}: parity reads only files in the repository it is given",
+                    boundary.display()
                 ),
             ));
             continue;

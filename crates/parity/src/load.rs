@@ -235,7 +235,7 @@ fn load_manifests(
 /// Builds the kustomization in `dir` as `kustomize build` would, reading nothing outside the
 /// repository that holds it.
 fn load_kustomization(dir: &Path, options: &LoadOptions, env: &mut Environment) {
-    let boundary = parity_k8s::kustomize::default_boundary(dir);
+    let boundary = parity_source::read_boundary(dir);
     let rendering = parity_k8s::kustomize::render(dir, &boundary, options.max_file_bytes);
     env.files
         .extend(rendering.sources.iter().map(|source| source.to_string()));

@@ -13,8 +13,9 @@ use std::sync::Arc;
 
 use parity_model::{Diagnostic, Origin};
 
-use super::{Rendering, default_boundary, render};
+use super::{Rendering, render};
 use crate::ParsedFile;
+use parity_source::read_boundary;
 
 /// How a folder's files are read.
 #[derive(Debug, Default)]
@@ -63,7 +64,7 @@ pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> Folde
             ..FolderPlan::default()
         };
     }
-    let boundary = default_boundary(root);
+    let boundary = read_boundary(root);
     // Build each one: what it reads (canonical paths) tells which include which.
     let mut builds: Vec<(PathBuf, Rendering, HashSet<PathBuf>)> = Vec::new();
     for file in kustomizations {

@@ -54,27 +54,6 @@ pub fn is_kustomization_file_name(path: &Path) -> bool {
         .is_some_and(|name| KUSTOMIZATION_FILE_NAMES.contains(&name))
 }
 
-/// The folder reads are confined to when building `root`: the top of the git repository that
-/// holds it (overlays name their bases with `../`), or `root` itself outside a repository.
-pub fn default_boundary(root: &Path) -> PathBuf {
-    let absolute = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_owned());
-    let start = if absolute.is_dir() {
-        absolute.clone()
-    } else {
-        absolute
-            .parent()
-            .map_or_else(|| absolute.clone(), Path::to_owned)
-    };
-    let mut dir = Some(start.as_path());
-    while let Some(current) = dir {
-        if current.join(".git").exists() {
-            return current.to_owned();
-        }
-        dir = current.parent();
-    }
-    start
-}
-
 /// What a build produced.
 #[derive(Debug, Clone, Default)]
 pub struct Rendering {
@@ -121,7 +100,7 @@ impl Rendering {
 }
 
 /// Builds the kustomization in `dir`, reading nothing outside `boundary` (see
-/// [`default_boundary`]) and no file larger than `max_file_bytes`. Never fails: problems are
+/// [`parity_source::read_boundary`]) and no file larger than `max_file_bytes`. Never fails: problems are
 /// diagnostics, and what could be built is returned.
 pub fn render(dir: &Path, boundary: &Path, max_file_bytes: u64) -> Rendering {
     let mut builder = Builder {

@@ -1,25 +1,7 @@
 //! The `parity` binary end to end: exit codes, output formats, bad input.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// `parity` run from the workspace root, so paths in reports are the relative ones users see.
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
-
-const SHOP_LOCAL: &str = "testdata/examples/shop/local";
-const SHOP_PROD: &str = "testdata/examples/shop/prod";
+mod common;
+use common::{SHOP_LOCAL, SHOP_PROD, parity, workspace};
 
 /// Secret values planted in the example; none may appear in any output.
 const SECRETS: &[&str] = &[

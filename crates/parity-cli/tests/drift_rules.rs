@@ -3,22 +3,8 @@
 //! `env-undocumented`) end to end on `testdata/examples/tasks`, the env contract options, and
 //! the promise that no secret value from the inputs reaches any output format.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
+mod common;
+use common::parity;
 
 const TASKS_LOCAL: &str = "testdata/examples/tasks/local";
 const TASKS_PROD: &str = "testdata/examples/tasks/prod";

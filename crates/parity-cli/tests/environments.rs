@@ -1,22 +1,8 @@
 //! Production as it is really deployed: kustomize overlays given as the prod side, several
 //! `--prod` environments in one run, and rendered manifests (`helm template`) on standard input.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
+mod common;
+use common::parity;
 
 const LOCAL: &str = "testdata/examples/bookstore-kustomize/local";
 const PRODUCTION: &str = "testdata/examples/bookstore-kustomize/prod/overlays/production";

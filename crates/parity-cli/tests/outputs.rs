@@ -3,24 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+mod common;
+use common::{SHOP_LOCAL, SHOP_PROD, parity, workspace};
 
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
-
-const SHOP_LOCAL: &str = "testdata/examples/shop/local";
-const SHOP_PROD: &str = "testdata/examples/shop/prod";
 const FORMATS: &[&str] = &["text", "json", "sarif", "markdown", "junit", "github"];
 
 /// The secret values planted in the example (the same list as `tests/cli.rs`).

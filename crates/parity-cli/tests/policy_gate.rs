@@ -2,25 +2,8 @@
 //! `rego:`, suppressions counted in the text and JSON reports, and the exit codes when a
 //! suppression expires or a Rego policy is broken.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
-
-const SHOP_LOCAL: &str = "testdata/examples/shop/local";
-const SHOP_PROD: &str = "testdata/examples/shop/prod";
+mod common;
+use common::{SHOP_LOCAL, SHOP_PROD, parity};
 
 fn json(output: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()

@@ -1,22 +1,8 @@
 //! `parity diff` with a Terraform production side: the shop-terraform example (compose locally;
 //! ECS, RDS and ElastiCache in Terraform), variables from the command line, and bad input.
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn parity() -> Command {
-    let mut command = Command::cargo_bin("parity").unwrap();
-    command.current_dir(workspace()).env_remove("NO_COLOR");
-    command
-}
+mod common;
+use common::parity;
 
 const LOCAL: &str = "testdata/examples/shop-terraform/local";
 const PROD: &str = "testdata/examples/shop-terraform/prod";

@@ -1,0 +1,25 @@
+//! What every CLI test file shares: where the workspace is, how `parity` is run, the example app.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The workspace root.
+pub(crate) fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `parity` run from the workspace root, so paths in reports are the relative ones users see.
+pub(crate) fn parity() -> Command {
+    let mut command = Command::cargo_bin("parity").unwrap();
+    command.current_dir(workspace()).env_remove("NO_COLOR");
+    command
+}
+
+pub(crate) const SHOP_LOCAL: &str = "testdata/examples/shop/local";
+pub(crate) const SHOP_PROD: &str = "testdata/examples/shop/prod";

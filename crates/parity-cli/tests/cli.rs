@@ -1,19 +1,7 @@
 //! The `parity` binary end to end: exit codes, output formats, bad input.
 
 mod common;
-use common::{SHOP_LOCAL, SHOP_PROD, parity, workspace};
-
-/// Secret values planted in the example; none may appear in any output.
-const SECRETS: &[&str] = &[
-    "Pr0d-Pa55",
-    "sk_live_prod_key_value",
-    "prod-jwt-signing-key",
-    "local-dev-secret-do-not-use",
-    "shop-local-password",
-    "sk_test_local_only",
-    "local-master-key",
-    "abc123@o1",
-];
+use common::{SECRETS, SHOP_LOCAL, SHOP_PROD, parity, workspace};
 
 fn assert_no_secrets(text: &str) {
     for secret in SECRETS {

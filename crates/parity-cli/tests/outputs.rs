@@ -6,21 +6,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod common;
-use common::{SHOP_LOCAL, SHOP_PROD, parity, workspace};
+use common::{SECRETS, SHOP_LOCAL, SHOP_PROD, parity, workspace};
 
 const FORMATS: &[&str] = &["text", "json", "sarif", "markdown", "junit", "github"];
-
-/// The secret values planted in the example (the same list as `tests/cli.rs`).
-const SECRETS: &[&str] = &[
-    "Pr0d-Pa55",
-    "sk_live_prod_key_value",
-    "prod-jwt-signing-key",
-    "local-dev-secret-do-not-use",
-    "shop-local-password",
-    "sk_test_local_only",
-    "local-master-key",
-    "abc123@o1",
-];
 
 fn assert_no_secrets(format: &str, text: &str) {
     for secret in SECRETS {

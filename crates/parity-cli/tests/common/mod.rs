@@ -23,3 +23,15 @@ pub(crate) fn parity() -> Command {
 
 pub(crate) const SHOP_LOCAL: &str = "testdata/examples/shop/local";
 pub(crate) const SHOP_PROD: &str = "testdata/examples/shop/prod";
+
+/// Secret values planted in the shop example; none may appear in any output.
+pub(crate) const SECRETS: &[&str] = &[
+    "Pr0d-Pa55",
+    "sk_live_prod_key_value",
+    "prod-jwt-signing-key",
+    "local-dev-secret-do-not-use",
+    "shop-local-password",
+    "sk_test_local_only",
+    "local-master-key",
+    "abc123@o1",
+];

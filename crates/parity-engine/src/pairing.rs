@@ -527,38 +527,59 @@ pub fn pair_services(local: &ResourceGraph, prod: &ResourceGraph, policy: &Polic
     }
 }
 
-/// The engine a database, cache, broker or search image runs, from its repository's short name
-/// (`postgres`, `postgresql` for bitnami's, `redis`, `valkey`, `mysql`, ...).
+/// The engine an image runs, from its repository's short name (`postgres`, `bitnami/postgresql`,
+/// `valkey/valkey`), when it is a database, cache or broker parity knows.
 pub fn image_engine(short_name: &str) -> Option<&'static str> {
     let name = short_name.to_ascii_lowercase();
+    let name = name.as_str();
     let starts = |prefix: &str| name.starts_with(prefix);
-    Some(if starts("postgres") || starts("postgis") {
-        "postgres"
-    } else if starts("mariadb") {
-        "mariadb"
-    } else if starts("mysql") {
-        "mysql"
-    } else if starts("mongo") && name != "mongo-express" {
-        "mongodb"
-    } else if starts("redis") && !starts("redis-commander") && name != "redisinsight" {
-        "redis"
-    } else if starts("valkey") {
-        "valkey"
-    } else if starts("memcached") {
-        "memcached"
-    } else if starts("rabbitmq") {
-        "rabbitmq"
-    } else if starts("activemq") {
-        "activemq"
-    } else if starts("elasticsearch") {
-        "elasticsearch"
-    } else if starts("opensearch") && !name.contains("dashboards") {
-        "opensearch"
-    } else if starts("kafka") || starts("cp-kafka") {
-        "kafka"
-    } else {
-        return None;
-    })
+    Some(
+        if starts("postgres") || starts("postgis") || starts("timescaledb") {
+            "postgres"
+        } else if starts("cockroach") {
+            "cockroachdb"
+        } else if starts("mariadb") {
+            "mariadb"
+        } else if starts("mysql") || starts("percona") {
+            "mysql"
+        } else if starts("mongo") && name != "mongo-express" {
+            "mongodb"
+        } else if starts("redis") && !starts("redis-commander") && name != "redisinsight" {
+            "redis"
+        } else if starts("valkey") {
+            "valkey"
+        } else if starts("keydb") {
+            "keydb"
+        } else if starts("dragonfly") {
+            "dragonfly"
+        } else if starts("memcached") {
+            "memcached"
+        } else if starts("rabbitmq") {
+            "rabbitmq"
+        } else if starts("activemq") {
+            "activemq"
+        } else if starts("elasticsearch") {
+            "elasticsearch"
+        } else if starts("opensearch") && !name.contains("dashboards") {
+            "opensearch"
+        } else if starts("clickhouse") {
+            "clickhouse"
+        } else if starts("cassandra") || starts("scylla") {
+            "cassandra"
+        } else if starts("mssql") || name == "sqlserver" {
+            "sqlserver"
+        } else if starts("minio") {
+            "s3"
+        } else if starts("nats") {
+            "nats"
+        } else if starts("kafka") || starts("cp-kafka") || starts("redpanda") {
+            "kafka"
+        } else if starts("neo4j") {
+            "neo4j"
+        } else {
+            return None;
+        },
+    )
 }
 
 /// Engines a managed service can stand for: Valkey serves Redis clients, MariaDB MySQL

@@ -121,7 +121,7 @@ pub fn render_graph_mermaid(graph: &ResourceGraph, out: &mut dyn io::Write) -> i
     writeln!(out, "flowchart LR")?;
     for (index, node) in graph.nodes() {
         let (kind, name, detail) = describe(node);
-        let label = format!("{}<br/>{}", mermaid(name), mermaid(&detail));
+        let label = format!("{}<br/>{}", mermaid_label(name), mermaid_label(&detail));
         let id = index.index();
         match kind {
             "service" => writeln!(out, "  n{id}[\"{label}\"]")?,
@@ -233,8 +233,9 @@ fn dot(text: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
-/// A Mermaid quoted label body (entities for the characters Mermaid would interpret).
-fn mermaid(text: &str) -> String {
+/// A Mermaid node label inside `"..."`: Mermaid reads `#name;` entities there, so quotes and the
+/// characters that start markup are written as entities. Shared with the Markdown renderer.
+pub(crate) fn mermaid_label(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

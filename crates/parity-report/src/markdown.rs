@@ -5,6 +5,7 @@
 //! Everything taken from the input (service names, messages, paths) is escaped so a name such as
 //! `a|b` cannot break a table and `<img onerror=...>` stays text.
 
+use crate::graph::mermaid_label;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 
@@ -443,24 +444,6 @@ fn severity_icon(severity: Severity) -> &'static str {
 
 fn severity_badge(severity: Severity) -> String {
     format!("{} {}", severity_icon(severity), severity.as_str())
-}
-
-/// A Mermaid node label inside `"..."`: Mermaid reads `#name;` entities there, so quotes and the
-/// characters that start markup are written as entities.
-fn mermaid_label(label: &str) -> String {
-    let mut out = String::with_capacity(label.len());
-    for ch in label.chars() {
-        match ch {
-            '"' => out.push_str("#quot;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '#' => out.push_str("#35;"),
-            '`' => out.push_str("#96;"),
-            '\n' | '\r' => out.push(' '),
-            _ => out.push(ch),
-        }
-    }
-    out
 }
 
 /// Text for a table cell or a paragraph: Markdown tables end cells at `|` and rows at newlines,

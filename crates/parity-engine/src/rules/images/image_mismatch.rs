@@ -117,9 +117,11 @@ impl Rule for ImageMismatch {
             else {
                 continue;
             };
-            // A repository known only after apply (Terraform: an ECR repository's URL) with a
-            // known tag: the tag still says which version runs.
-            if local_image.is_repository_unknown() || prod_image.is_repository_unknown() {
+            let (severity, message) = if local_image.is_repository_unknown()
+                || prod_image.is_repository_unknown()
+            {
+                // A repository known only after apply (Terraform: an ECR repository's URL) with
+                // a known tag: the tag still says which version runs.
                 let (Some(local_tag), Some(prod_tag)) =
                     (local_image.effective_tag(), prod_image.effective_tag())
                 else {
@@ -133,44 +135,28 @@ impl Rule for ImageMismatch {
                     pair.display_name(),
                     prod_image.raw
                 );
-                let mut finding = pair.finding(meta, message);
-                finding.key = Some(prod_container.name.clone());
-                finding.local = Some(local_image.raw.clone());
-                finding.prod = Some(prod_image.raw.clone());
-                let local_origin = local_container
-                    .image_origin
-                    .as_ref()
-                    .unwrap_or(&pair.local.origin);
-                let prod_origin = prod_container
-                    .image_origin
-                    .as_ref()
-                    .unwrap_or(&pair.prod.origin);
-                finding.locations = vec![
-                    location(Side::Local, local_origin),
-                    location(Side::Prod, prod_origin),
-                ];
-                out.push(finding);
-                continue;
-            }
-            // An unrendered placeholder (`${REGISTRY}/api`, `{{ .Values.image }}`) is filled in at
-            // deploy time; what it becomes is unknown, so there is nothing to compare.
-            if is_templated(&local_image.raw) || is_templated(&prod_image.raw) {
-                continue;
-            }
-            let difference = compare_images(local_image, prod_image);
-            let (severity, what) = match difference {
-                ImageDifference::None => continue,
-                ImageDifference::RegistryOnly => {
-                    (Severity::Note, "is pulled from another registry")
+                (meta.default_severity, message)
+            } else {
+                // An unrendered placeholder (`${REGISTRY}/api`, `{{ .Values.image }}`) is filled
+                // in at deploy time; what it becomes is unknown, so there is nothing to compare.
+                if is_templated(&local_image.raw) || is_templated(&prod_image.raw) {
+                    continue;
                 }
-                ImageDifference::Version => (meta.default_severity, "differs"),
+                let (severity, what) = match compare_images(local_image, prod_image) {
+                    ImageDifference::None => continue,
+                    ImageDifference::RegistryOnly => {
+                        (Severity::Note, "is pulled from another registry")
+                    }
+                    ImageDifference::Version => (meta.default_severity, "differs"),
+                };
+                let message = format!(
+                    "image of `{}` {what}: local `{}`, prod `{}`",
+                    pair.display_name(),
+                    local_image.raw,
+                    prod_image.raw
+                );
+                (severity, message)
             };
-            let message = format!(
-                "image of `{}` {what}: local `{}`, prod `{}`",
-                pair.display_name(),
-                local_image.raw,
-                prod_image.raw
-            );
             let mut finding = pair.finding(meta, message);
             finding.severity = severity;
             finding.key = Some(prod_container.name.clone());

@@ -117,14 +117,15 @@ pub(crate) struct DiffArgs {
     #[arg(long, value_name = "FILE")]
     env_contract: Option<PathBuf>,
     /// A Terraform variables file for the local side (repeatable), like `terraform plan
-    /// -var-file`; applied after terraform.tfvars and *.auto.tfvars.
+    /// -var-file`; applied after terraform.tfvars and *.auto.tfvars, in command-line order with
+    /// `--local-var`.
     #[arg(long = "local-var-file", value_name = "FILE")]
     local_var_files: Vec<PathBuf>,
     /// A Terraform variables file for the prod side (repeatable), e.g. `--prod-var-file prod.tfvars`.
     #[arg(long = "prod-var-file", value_name = "FILE")]
     prod_var_files: Vec<PathBuf>,
     /// A Terraform variable for the local side (repeatable), like `terraform plan -var NAME=VALUE`;
-    /// applied after every variables file.
+    /// applied in command-line order with `--local-var-file`, the later winning.
     #[arg(long = "local-var", value_name = "NAME=VALUE", value_parser = parse_var)]
     local_vars: Vec<(String, String)>,
     /// A Terraform variable for the prod side (repeatable), e.g. `--prod-var image_tag=1.8.0`.
@@ -338,6 +339,39 @@ fn environment_labels(prods: &[PathBuf]) -> Vec<String> {
         .collect()
 }
 
+/// Terraform applies `-var-file` and `-var` in the order they are given, the later winning. clap
+/// keeps each flag's values in order but not how the two flags interleave, so that order is read
+/// back from the command line (`--flag value` and `--flag=value`, up to a `--`).
+fn terraform_variables(
+    argv: impl IntoIterator<Item = std::ffi::OsString>,
+    (file_flag, files): (&str, &[PathBuf]),
+    (var_flag, vars): (&str, &[(String, String)]),
+) -> Vec<parity::CliVariable> {
+    let mut files = files.iter();
+    let mut vars = vars.iter();
+    let mut ordered = Vec::new();
+    for arg in argv.into_iter().skip(1) {
+        let arg = arg.to_string_lossy();
+        if arg == "--" {
+            break;
+        }
+        let flag = arg.split_once('=').map_or(arg.as_ref(), |(flag, _)| flag);
+        if flag == file_flag {
+            ordered.extend(files.next().cloned().map(parity::CliVariable::File));
+        } else if flag == var_flag {
+            ordered.extend(
+                vars.next()
+                    .map(|(name, value)| parity::CliVariable::Value(name.clone(), value.clone())),
+            );
+        }
+    }
+    // Values the scan did not see (none, unless clap read them another way) keep clap's order.
+    ordered.extend(files.cloned().map(parity::CliVariable::File));
+    ordered
+        .extend(vars.map(|(name, value)| parity::CliVariable::Value(name.clone(), value.clone())));
+    ordered
+}
+
 /// Loads the local side once and each production environment, and compares local with each.
 fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
     let policy = match &args.policy {
@@ -370,11 +404,17 @@ fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
         .or_else(|| policy.env_contract_file().map(Path::to_path_buf));
 
     let mut local_options = options.clone();
-    local_options.terraform.var_files = args.local_var_files.clone();
-    local_options.terraform.vars = args.local_vars.clone();
+    local_options.terraform.variables = terraform_variables(
+        std::env::args_os(),
+        ("--local-var-file", &args.local_var_files),
+        ("--local-var", &args.local_vars),
+    );
     let mut prod_options = options;
-    prod_options.terraform.var_files = args.prod_var_files.clone();
-    prod_options.terraform.vars = args.prod_vars.clone();
+    prod_options.terraform.variables = terraform_variables(
+        std::env::args_os(),
+        ("--prod-var-file", &args.prod_var_files),
+        ("--prod-var", &args.prod_vars),
+    );
     let locals: Vec<PathBuf> = args
         .local
         .iter()
@@ -542,4 +582,41 @@ fn run_rules(format: RulesFormat) -> Result<u8> {
         }
     }
     Ok(EXIT_CLEAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use parity::CliVariable;
+
+    #[test]
+    fn terraform_variables_keep_the_command_line_order() {
+        let argv = [
+            "parity",
+            "diff",
+            "local",
+            "infra",
+            "--prod-var",
+            "a=1",
+            "--prod-var-file=prod.tfvars",
+            "--local-var-file",
+            "dev.tfvars",
+            "--prod-var=b=2",
+        ]
+        .map(std::ffi::OsString::from);
+        let files = [std::path::PathBuf::from("prod.tfvars")];
+        let vars = [
+            ("a".to_owned(), "1".to_owned()),
+            ("b".to_owned(), "2".to_owned()),
+        ];
+        let ordered =
+            super::terraform_variables(argv, ("--prod-var-file", &files), ("--prod-var", &vars));
+        assert_eq!(
+            ordered,
+            [
+                CliVariable::Value("a".into(), "1".into()),
+                CliVariable::File("prod.tfvars".into()),
+                CliVariable::Value("b".into(), "2".into()),
+            ]
+        );
+    }
 }

@@ -39,10 +39,9 @@ use crate::module::{ConstContext, ModuleInstance, VariableInput};
 /// How to read a Terraform root module.
 #[derive(Debug, Clone)]
 pub struct TerraformOptions {
-    /// `-var-file` files, applied in order after the auto-loaded ones.
-    pub var_files: Vec<PathBuf>,
-    /// `-var NAME=VALUE` values, applied last, in order.
-    pub vars: Vec<(String, String)>,
+    /// `-var-file` files and `-var NAME=VALUE` values in command-line order: applied after the
+    /// auto-loaded files, each overriding what came before, as `terraform plan` does.
+    pub variables: Vec<CliVariable>,
     /// Largest file read, in bytes.
     pub max_file_bytes: u64,
 }
@@ -50,11 +49,19 @@ pub struct TerraformOptions {
 impl Default for TerraformOptions {
     fn default() -> Self {
         Self {
-            var_files: Vec::new(),
-            vars: Vec::new(),
+            variables: Vec::new(),
             max_file_bytes: parity_source::DEFAULT_MAX_FILE_BYTES,
         }
     }
+}
+
+/// A variable given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliVariable {
+    /// `-var-file FILE`.
+    File(PathBuf),
+    /// `-var NAME=VALUE` (the value is read as HCL when it parses, as Terraform does).
+    Value(String, String),
 }
 
 /// Whether `dir` holds a Terraform module (a `.tf` or `.tf.json` file).
@@ -125,10 +132,7 @@ fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environmen
         0,
     );
     let mut inputs: Vec<(String, VariableInput)> = Vec::new();
-    for file in auto_var_files(dir)
-        .into_iter()
-        .chain(options.var_files.iter().cloned())
-    {
+    let mut read_var_file = |file: PathBuf, inputs: &mut Vec<(String, VariableInput)>| {
         env.files.push(file.display().to_string());
         inputs.extend(module::read_tfvars(
             &file,
@@ -136,13 +140,19 @@ fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environmen
             options.max_file_bytes,
             &mut diagnostics,
         ));
+    };
+    for file in auto_var_files(dir) {
+        read_var_file(file, &mut inputs);
     }
     let command_line: Arc<str> = Arc::from("--var");
-    for (name, value) in &options.vars {
-        inputs.push((
-            name.clone(),
-            VariableInput::Text(value.clone(), Origin::file(command_line.clone())),
-        ));
+    for variable in &options.variables {
+        match variable {
+            CliVariable::File(file) => read_var_file(file.clone(), &mut inputs),
+            CliVariable::Value(name, value) => inputs.push((
+                name.clone(),
+                VariableInput::Text(value.clone(), Origin::file(command_line.clone())),
+            )),
+        }
     }
     let shared = Rc::new(RefCell::new(diagnostics));
     let mut resources = Vec::new();

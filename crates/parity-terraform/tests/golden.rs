@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use parity_model::{EnvValue, Environment, Node};
-use parity_terraform::{TerraformOptions, load_module, load_show_json};
+use parity_terraform::{CliVariable, TerraformOptions, load_module, load_show_json};
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
@@ -176,10 +176,10 @@ fn example_app() {
 fn variables_follow_terraforms_precedence() {
     // Defaults < terraform.tfvars < *.auto.tfvars < --var-file < --var.
     let options = TerraformOptions {
-        var_files: vec![PathBuf::from("terraform/evaluation/qa.tfvars")],
-        vars: vec![
-            ("environment".to_owned(), "qa".to_owned()),
-            ("workers".to_owned(), r#"["reports"]"#.to_owned()),
+        variables: vec![
+            CliVariable::File(PathBuf::from("terraform/evaluation/qa.tfvars")),
+            CliVariable::Value("environment".to_owned(), "qa".to_owned()),
+            CliVariable::Value("workers".to_owned(), r#"["reports"]"#.to_owned()),
         ],
         ..TerraformOptions::default()
     };
@@ -202,6 +202,24 @@ fn variables_follow_terraforms_precedence() {
     // environment = "qa" from --var: the production-only variable is not set.
     assert_eq!(shown("SENTRY"), None);
     assert!(shown("BANNER").unwrap().starts_with("shop qa"));
+}
+
+#[test]
+fn command_line_variables_apply_in_the_order_given() {
+    // Terraform applies -var and -var-file in command-line order, the later winning.
+    let image = |variables: Vec<CliVariable>| {
+        let options = TerraformOptions {
+            variables,
+            ..TerraformOptions::default()
+        };
+        let env = load_fixture("terraform/evaluation", &options);
+        let web = env.graph.services().next().unwrap().1;
+        web.containers[0].image.as_ref().unwrap().raw.clone()
+    };
+    let file = || CliVariable::File(PathBuf::from("terraform/evaluation/qa.tfvars"));
+    let value = || CliVariable::Value("image_tag".to_owned(), "9.9.9".to_owned());
+    assert_eq!(image(vec![file(), value()]), "ghcr.io/acme/shop:9.9.9");
+    assert_eq!(image(vec![value(), file()]), "ghcr.io/acme/shop:1.1.0-rc.1");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use parity_model::{Edge, Node, Resource, Service};
+use parity_model::{Edge, Node, Resource, Service, ServiceKind};
 
 use crate::prelude::*;
 
@@ -103,6 +103,12 @@ impl Rule for UnexposedPort {
             let Some((local_container, prod_container)) = pair.containers() else {
                 continue;
             };
+            // Only Kubernetes routing (Services, Ingresses, Gateway routes) is modelled; an ECS
+            // service behind a load balancer or a Cloud Run service has its own way in, which
+            // the graph does not describe yet, so saying "nothing routes to it" would be a guess.
+            if !matches!(pair.prod.kind, ServiceKind::Kubernetes(_)) {
+                continue;
+            }
             let selecting: Vec<&Resource> = cx.prod_selectors(pair.prod_index).collect();
             let reached = reached_ports(&selecting, pair.prod);
             let declared: BTreeSet<u16> = pair
@@ -239,6 +245,23 @@ mod tests {
         );
         let lines: Vec<u32> = finding.locations.iter().map(|l| l.origin.line).collect();
         assert_eq!(lines, [6, 21]);
+    }
+
+    #[test]
+    fn workloads_outside_kubernetes_are_not_judged() {
+        // An ECS service or Cloud Run service has a way in the graph does not model yet.
+        let local_service = published(
+            with_ports(compose_service("web", 3), &[(8080, Protocol::Tcp, 5)]),
+            8080,
+        );
+        let local = environment(vec![Node::Service(local_service)]);
+        let mut ecs = with_ports(
+            k8s_workload("web", "Deployment", 1),
+            &[(8080, Protocol::Tcp, 20)],
+        );
+        ecs.kind = parity_model::ServiceKind::Other("aws_ecs_service".into());
+        let prod = environment(vec![Node::Service(ecs)]);
+        assert!(run_rule_on(&UnexposedPort, &local, &prod).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@ use parity::{DiagnosticLevel, Environment, LoadOptions, Policy, Report, Severity
 mod baseline;
 mod format;
 mod graph;
+mod show;
 
 /// Exit code: no finding at or above `--fail-on`.
 pub(crate) const EXIT_CLEAN: u8 = 0;
@@ -54,6 +55,9 @@ enum Command {
     },
     /// Export one side's resource graph (services, config sources, resources and their edges).
     Graph(graph::GraphArgs),
+    /// Print one side as parity resolved it: services, containers, env and where each value
+    /// comes from (secrets redacted), ports, volumes, dependencies and load diagnostics.
+    Show(show::ShowArgs),
     /// Record the current findings so later runs report only new drift.
     Baseline {
         #[command(subcommand)]
@@ -165,6 +169,7 @@ fn main() -> ExitCode {
         Command::Explain { rule } => run_explain(&rule),
         Command::Rules { format } => run_rules(format),
         Command::Graph(args) => graph::run_graph(&args),
+        Command::Show(args) => show::run_show(&args),
         Command::Baseline {
             command: baseline::BaselineCommand::Write { file, diff },
         } => compute_report(&diff).and_then(|(report, _)| baseline::write(&file, &report)),
@@ -342,7 +347,7 @@ fn environment_labels(prods: &[PathBuf]) -> Vec<String> {
 /// Terraform applies `-var-file` and `-var` in the order they are given, the later winning. clap
 /// keeps each flag's values in order but not how the two flags interleave, so that order is read
 /// back from the command line (`--flag value` and `--flag=value`, up to a `--`).
-fn terraform_variables(
+pub(crate) fn terraform_variables(
     argv: impl IntoIterator<Item = std::ffi::OsString>,
     (file_flag, files): (&str, &[PathBuf]),
     (var_flag, vars): (&str, &[(String, String)]),
@@ -484,7 +489,7 @@ fn join_both<A: Send, B: Send>(
 }
 
 /// `NAME=VALUE` for `--local-var` and `--prod-var`.
-fn parse_var(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_owned(), value.to_owned()))
@@ -493,7 +498,7 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-fn load_side(path: &Path, options: &LoadOptions) -> Result<Environment> {
+pub(crate) fn load_side(path: &Path, options: &LoadOptions) -> Result<Environment> {
     if path == Path::new("-") {
         let mut text = String::new();
         io::stdin()

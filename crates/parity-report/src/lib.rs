@@ -6,7 +6,8 @@
 //!
 //! Report formats: [`render_text`], [`render_json`], [`render_sarif`], [`render_markdown`],
 //! [`render_junit`], [`render_github`]. Graph exports of one side's [`parity_model::ResourceGraph`]:
-//! [`render_graph_dot`], [`render_graph_mermaid`], [`render_graph_json`].
+//! [`render_graph_dot`], [`render_graph_mermaid`], [`render_graph_json`]. One side as parity
+//! resolved it (`parity show`): [`render_show_table`], [`render_show_json`], [`render_show_yaml`].
 
 mod github;
 mod graph;
@@ -14,6 +15,7 @@ mod json;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod show;
 mod text;
 
 pub use github::render_github;
@@ -22,6 +24,7 @@ pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::{FINGERPRINT_KEY, SarifTool, render_sarif};
+pub use show::{SHOW_JSON_VERSION, render_show_json, render_show_table, render_show_yaml};
 pub use text::{TextOptions, render_text};
 
 #[cfg(test)]

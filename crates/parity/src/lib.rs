@@ -42,6 +42,7 @@ pub use parity_report::{
     render_graph_json, render_graph_mermaid, render_json, render_junit, render_markdown,
     render_sarif, render_text,
 };
+pub use parity_report::{SHOW_JSON_VERSION, render_show_json, render_show_table, render_show_yaml};
 pub use parity_terraform::{CliVariable, TerraformOptions};
 
 use std::path::{Path, PathBuf};

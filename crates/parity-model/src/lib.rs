@@ -47,5 +47,5 @@ pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};
 pub use topology::{Topology, TopologyService};
 pub use url::{
     ConnectionUrl, UrlHost, embedded_database, engine_of_scheme, is_embedded_engine,
-    is_loopback_host, parse_connection_url, parse_host_port,
+    is_loopback_host, mask_url_password, parse_connection_url, parse_host_port,
 };

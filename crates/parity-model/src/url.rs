@@ -318,9 +318,59 @@ fn split_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
     }
 }
 
+/// `scheme://user:password@host` with the password replaced by `<redacted>`.
+///
+/// Connection strings (`DATABASE_URL`, `AMQP_URL`) carry credentials under names that do not look
+/// secret, so type-based redaction lets them through; reports end up in CI logs.
+pub fn mask_url_password(value: &str) -> String {
+    let Some(scheme_end) = value.find("://") else {
+        return value.to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = value.get(authority_start..).unwrap_or("");
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or("");
+    let Some(at) = authority.rfind('@') else {
+        return value.to_owned();
+    };
+    let userinfo = authority.get(..at).unwrap_or("");
+    let Some(colon) = userinfo.find(':') else {
+        return value.to_owned();
+    };
+    let user = userinfo.get(..colon).unwrap_or("");
+    format!(
+        "{}{user}:{}{}",
+        value.get(..authority_start).unwrap_or(""),
+        crate::REDACTED,
+        rest.get(at..).unwrap_or("")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_in_urls_are_masked() {
+        assert_eq!(
+            mask_url_password("postgres://app:hunter2@db:5432/app"),
+            "postgres://app:<redacted>@db:5432/app"
+        );
+        assert_eq!(
+            mask_url_password("amqp://guest:pa@ss@queue"),
+            "amqp://guest:<redacted>@queue"
+        );
+        assert_eq!(
+            mask_url_password("redis://cache:6379/0"),
+            "redis://cache:6379/0"
+        );
+        assert_eq!(
+            mask_url_password("https://example.com/a@b"),
+            "https://example.com/a@b"
+        );
+        assert_eq!(mask_url_password("mongodb://user@db"), "mongodb://user@db");
+        assert_eq!(mask_url_password("60"), "60");
+    }
 
     fn url(text: &str) -> ConnectionUrl {
         parse_connection_url(text).unwrap_or_else(|| panic!("{text} should parse"))

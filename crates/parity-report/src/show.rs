@@ -250,38 +250,12 @@ fn shown_value(value: &EnvValue) -> (Option<String>, bool) {
     let sensitive = value.known().is_some_and(|text| text.is_sensitive());
     match value.shown() {
         Some(shown) => {
-            let masked = mask_url_password(shown);
+            let masked = parity_model::mask_url_password(shown);
             let changed = masked != shown;
             (Some(masked), sensitive || changed)
         }
         None => (None, sensitive),
     }
-}
-
-/// `scheme://user:password@host` with the password replaced by `<redacted>` (as the engine's
-/// env-unmatched rule masks the values it reports).
-fn mask_url_password(value: &str) -> String {
-    let Some(scheme_end) = value.find("://") else {
-        return value.to_owned();
-    };
-    let authority_start = scheme_end + 3;
-    let rest = value.get(authority_start..).unwrap_or("");
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = rest.get(..authority_end).unwrap_or("");
-    let Some(at) = authority.rfind('@') else {
-        return value.to_owned();
-    };
-    let userinfo = authority.get(..at).unwrap_or("");
-    let Some(colon) = userinfo.find(':') else {
-        return value.to_owned();
-    };
-    let user = userinfo.get(..colon).unwrap_or("");
-    format!(
-        "{}{user}:{}{}",
-        value.get(..authority_start).unwrap_or(""),
-        parity_model::REDACTED,
-        rest.get(at..).unwrap_or("")
-    )
 }
 
 fn port_json(port: &Port) -> Value {

@@ -90,34 +90,6 @@ fn env_by_key(container: &Container) -> BTreeMap<Cow<'_, str>, &EnvVar> {
         .collect()
 }
 
-/// `scheme://user:password@host` with the password replaced by `<redacted>`.
-///
-/// Connection strings (`DATABASE_URL`, `AMQP_URL`) carry credentials under names that do not look
-/// secret, so type-based redaction lets them through; reports end up in CI logs.
-fn mask_url_password(value: &str) -> String {
-    let Some(scheme_end) = value.find("://") else {
-        return value.to_owned();
-    };
-    let authority_start = scheme_end + 3;
-    let rest = value.get(authority_start..).unwrap_or("");
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = rest.get(..authority_end).unwrap_or("");
-    let Some(at) = authority.rfind('@') else {
-        return value.to_owned();
-    };
-    let userinfo = authority.get(..at).unwrap_or("");
-    let Some(colon) = userinfo.find(':') else {
-        return value.to_owned();
-    };
-    let user = userinfo.get(..colon).unwrap_or("");
-    format!(
-        "{}{user}:{}{}",
-        value.get(..authority_start).unwrap_or(""),
-        parity_model::REDACTED,
-        rest.get(at..).unwrap_or("")
-    )
-}
-
 /// Values Kubernetes fills in from the pod itself (downward API: pod name, namespace, node,
 /// resource limits). They describe the pod, so a local environment has no equivalent to set.
 fn is_pod_field(value: &EnvValue) -> bool {
@@ -167,7 +139,7 @@ impl Rule for EnvUnmatched {
                     finding.missing_in = Some(side.other());
                     // `describe` shows literals redacted by type and references by name; a
                     // password inside a URL is masked too, whatever the variable is called.
-                    let described = Some(mask_url_password(&var.value.describe()));
+                    let described = Some(parity_model::mask_url_password(&var.value.describe()));
                     match side {
                         Side::Local => finding.local = described,
                         Side::Prod => finding.prod = described,
@@ -302,41 +274,6 @@ mod tests {
     }
 
     #[test]
-    fn passwords_in_urls_are_masked() {
-        assert_eq!(
-            mask_url_password("postgres://app:hunter2@db:5432/app"),
-            "postgres://app:<redacted>@db:5432/app"
-        );
-        assert_eq!(
-            mask_url_password("amqp://guest:pa@ss@queue"),
-            "amqp://guest:<redacted>@queue"
-        );
-        assert_eq!(
-            mask_url_password("redis://cache:6379/0"),
-            "redis://cache:6379/0"
-        );
-        assert_eq!(
-            mask_url_password("https://example.com/a@b"),
-            "https://example.com/a@b"
-        );
-        assert_eq!(mask_url_password("mongodb://user@db"), "mongodb://user@db");
-        assert_eq!(mask_url_password("60"), "60");
-        let local = vec![with_env(
-            compose_service("api", 3),
-            &[("DATABASE_URL", literal("postgres://app:hunter2@db/app"), 5)],
-        )];
-        let findings = run_rule(
-            &EnvUnmatched,
-            local,
-            vec![k8s_workload("api", "Deployment", 1)],
-        );
-        assert_eq!(
-            findings[0].local.as_deref(),
-            Some("postgres://app:<redacted>@db/app")
-        );
-    }
-
-    #[test]
     fn pod_fields_are_not_expected_locally() {
         let prod = vec![with_env(
             k8s_workload("api", "Deployment", 1),
@@ -422,5 +359,22 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].locations[0].origin.line, 9);
         assert_eq!(findings[0].local.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn passwords_in_urls_are_masked_in_findings() {
+        let local = vec![with_env(
+            compose_service("api", 3),
+            &[("DATABASE_URL", literal("postgres://app:hunter2@db/app"), 5)],
+        )];
+        let findings = run_rule(
+            &EnvUnmatched,
+            local,
+            vec![k8s_workload("api", "Deployment", 1)],
+        );
+        assert_eq!(
+            findings[0].local.as_deref(),
+            Some("postgres://app:<redacted>@db/app")
+        );
     }
 }

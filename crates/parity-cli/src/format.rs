@@ -1,9 +1,9 @@
 //! `--format F[=FILE]` and `--output FILE`: which report formats to write, and where.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::ValueEnum;
 use parity::{Policy, Report, RuleMeta};
 
@@ -138,15 +138,7 @@ pub(crate) fn write_reports(
         };
         let mut buffer = Vec::new();
         render(*format, report, &rules, colour, &mut buffer)?;
-        match file {
-            Some(path) => std::fs::write(path, &buffer)
-                .with_context(|| format!("writing {}", path.display()))?,
-            None => {
-                let mut stdout = io::stdout().lock();
-                stdout.write_all(&buffer)?;
-                stdout.flush()?;
-            }
-        }
+        crate::output::emit(&buffer, file.as_deref())?;
     }
     Ok(())
 }

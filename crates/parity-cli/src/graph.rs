@@ -1,6 +1,5 @@
 //! `parity graph DIR --format dot|mermaid|json`: export one side's resource graph.
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -44,36 +43,17 @@ pub(crate) fn run_graph(args: &GraphArgs) -> Result<u8> {
     options.compose.use_process_env = args.use_shell_env;
     let environment = parity::load_with(&args.root, &options)
         .with_context(|| format!("loading {}", args.root.display()))?;
-    {
-        let mut stderr = io::stderr().lock();
-        for diagnostic in &environment.diagnostics {
-            if diagnostic.level == parity::DiagnosticLevel::Note {
-                continue;
-            }
-            let _ = writeln!(
-                stderr,
-                "{}: {}: {}",
-                diagnostic.origin,
-                diagnostic.level.as_str(),
-                diagnostic.message
-            );
-        }
-    }
+    crate::output::print_diagnostics(&environment.diagnostics, false);
     let mut buffer = Vec::new();
     match args.format {
         GraphFormat::Dot => parity::render_graph_dot(&environment.graph, &mut buffer)?,
         GraphFormat::Mermaid => parity::render_graph_mermaid(&environment.graph, &mut buffer)?,
         GraphFormat::Json => parity::render_graph_json(&environment.graph, &mut buffer)?,
     }
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            let mut stdout = io::stdout().lock();
-            stdout.write_all(&buffer)?;
-            stdout.flush()?;
-        }
-    }
-    Ok(if environment.has_errors() { 2 } else { 0 })
+    crate::output::emit(&buffer, args.output.as_deref())?;
+    Ok(if environment.has_errors() {
+        crate::EXIT_ERROR
+    } else {
+        crate::EXIT_CLEAN
+    })
 }

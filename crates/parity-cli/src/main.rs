@@ -13,11 +13,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use parity::{DiagnosticLevel, Environment, LoadOptions, Policy, Report, Severity};
+use parity::{Environment, LoadOptions, Policy, Report, Severity};
 
 mod baseline;
 mod format;
 mod graph;
+mod output;
 mod show;
 
 /// Exit code: no finding at or above `--fail-on`.
@@ -511,27 +512,9 @@ pub(crate) fn load_side(path: &Path, options: &LoadOptions) -> Result<Environmen
 
 /// Load problems go to standard error so they never corrupt a machine-readable report.
 fn print_diagnostics(report: &Report, include_notes: bool) {
-    let mut stderr = io::stderr().lock();
-    for item in &report.diagnostics {
-        let diagnostic = &item.diagnostic;
-        if diagnostic.level == DiagnosticLevel::Note && !include_notes {
-            continue;
-        }
-        let _ = writeln!(
-            stderr,
-            "{}: {}: {}",
-            diagnostic.origin,
-            diagnostic.level.as_str(),
-            diagnostic.message
-        );
-    }
-    // Expired or unused suppressions, malformed inline markers, Rego evaluation errors.
-    for diagnostic in &report.policy_diagnostics {
-        if diagnostic.level == DiagnosticLevel::Note && !include_notes {
-            continue;
-        }
-        let _ = writeln!(stderr, "{diagnostic}");
-    }
+    let loading = report.diagnostics.iter().map(|item| &item.diagnostic);
+    // Then expired or unused suppressions, malformed inline markers, Rego evaluation errors.
+    output::print_diagnostics(loading.chain(&report.policy_diagnostics), include_notes);
 }
 
 fn run_explain(rule: &str) -> Result<u8> {

@@ -1,6 +1,5 @@
 //! `parity show PATH --format table|json|yaml`: one side as parity resolved it.
 
-use std::io::{self, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -59,19 +58,7 @@ pub(crate) fn run_show(args: &ShowArgs) -> Result<u8> {
     if args.format != ShowFormat::Table {
         // The table lists diagnostics itself; machine-readable output carries them too, but a
         // person watching the terminal should still see what went wrong.
-        let mut stderr = io::stderr().lock();
-        for diagnostic in &environment.diagnostics {
-            if diagnostic.level == parity::DiagnosticLevel::Note {
-                continue;
-            }
-            let _ = writeln!(
-                stderr,
-                "{}: {}: {}",
-                diagnostic.origin,
-                diagnostic.level.as_str(),
-                diagnostic.message
-            );
-        }
+        crate::output::print_diagnostics(&environment.diagnostics, false);
     }
     let mut buffer = Vec::new();
     match args.format {
@@ -79,16 +66,7 @@ pub(crate) fn run_show(args: &ShowArgs) -> Result<u8> {
         ShowFormat::Json => parity::render_show_json(&environment, &mut buffer)?,
         ShowFormat::Yaml => parity::render_show_yaml(&environment, &mut buffer)?,
     }
-    match &args.output {
-        Some(path) => {
-            std::fs::write(path, &buffer).with_context(|| format!("writing {}", path.display()))?
-        }
-        None => {
-            let mut stdout = io::stdout().lock();
-            stdout.write_all(&buffer)?;
-            stdout.flush()?;
-        }
-    }
+    crate::output::emit(&buffer, args.output.as_deref())?;
     Ok(if environment.has_errors() {
         crate::EXIT_ERROR
     } else {

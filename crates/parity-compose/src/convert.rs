@@ -249,21 +249,25 @@ impl Cx<'_> {
         env
     }
 
-    fn env_files(&mut self, value: &Val) -> Vec<EnvFileRef> {
-        let single;
-        let items = match &value.kind {
-            Kind::Scalar(..) => {
-                single = [value.clone()];
-                &single[..]
-            }
-            Kind::Seq(items) => &items[..],
+    /// The items of a field that takes one string or a sequence (`env_file`, `tmpfs`); `None`,
+    /// with an error, for any other type.
+    fn string_or_sequence<'v>(&mut self, value: &'v Val, field: &str) -> Option<Cow<'v, [Val]>> {
+        match &value.kind {
+            Kind::Scalar(..) => Some(Cow::Owned(vec![value.clone()])),
+            Kind::Seq(items) => Some(Cow::Borrowed(&items[..])),
             _ => {
-                self.wrong_type(value, "a string or a sequence", "env_file");
-                return Vec::new();
+                self.wrong_type(value, "a string or a sequence", field);
+                None
             }
+        }
+    }
+
+    fn env_files(&mut self, value: &Val) -> Vec<EnvFileRef> {
+        let Some(items) = self.string_or_sequence(value, "env_file") else {
+            return Vec::new();
         };
         let mut refs = Vec::with_capacity(items.len());
-        for item in items {
+        for item in items.iter() {
             match &item.kind {
                 Kind::Scalar(text, _) => refs.push(EnvFileRef {
                     written: text.clone(),
@@ -453,17 +457,8 @@ impl Cx<'_> {
     }
 
     fn tmpfs(&mut self, value: &Val) -> Vec<Volume> {
-        let single;
-        let items = match &value.kind {
-            Kind::Scalar(..) => {
-                single = [value.clone()];
-                &single[..]
-            }
-            Kind::Seq(items) => &items[..],
-            _ => {
-                self.wrong_type(value, "a string or a sequence", "tmpfs");
-                return Vec::new();
-            }
+        let Some(items) = self.string_or_sequence(value, "tmpfs") else {
+            return Vec::new();
         };
         items
             .iter()

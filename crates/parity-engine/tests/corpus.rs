@@ -16,6 +16,9 @@ use parity_compose::ComposeOptions;
 use parity_engine::{Policy, check};
 use parity_model::{Environment, PairedBy, Report};
 
+mod common;
+use common::files_under;
+
 fn corpus() -> Option<PathBuf> {
     let dir = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -27,26 +30,6 @@ fn corpus() -> Option<PathBuf> {
         eprintln!("corpus not found at {}; skipping", dir.display());
         None
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(next) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The project's compose files: what `docker compose` would pick in the first folder that has

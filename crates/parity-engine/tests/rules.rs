@@ -19,32 +19,14 @@ use parity_compose::ComposeOptions;
 use parity_engine::{Policy, RULES, check, find_rule};
 use parity_model::{DiagnosticLevel, Environment, Report};
 
+mod common;
+use common::files_under;
+
 /// `(file relative to the case, line, rule name)`.
 type Mark = (String, u32, &'static str);
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
-
-/// Files under `dir`, recursively, sorted.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(next) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn relative(case: &Path, file: &str) -> String {

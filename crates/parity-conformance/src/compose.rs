@@ -1,0 +1,1 @@
+//! TODO-SKELETON: filled in by the compose conformance work.

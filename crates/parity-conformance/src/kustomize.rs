@@ -1,0 +1,1 @@
+//! TODO-SKELETON: filled in by the kustomize conformance work.

@@ -1,0 +1,1 @@
+//! TODO-SKELETON: filled in by the terraform conformance work.

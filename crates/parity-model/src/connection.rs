@@ -2,8 +2,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::url::{embedded_database, parse_connection_url};
-use crate::{ConnectionUrl, Edge, Node, NodeIndex, Origin, ResourceGraph};
+use crate::url::{
+    embedded_database, parse_connection_url, parse_partial_connection_url,
+    partial_embedded_database,
+};
+use crate::{
+    BackingService, ConnectionUrl, Edge, EnvValue, Node, NodeIndex, Origin, ResourceGraph,
+};
 
 /// A backing service or host a container talks to, read from one env value
 /// (`DATABASE_URL=postgres://db:5432/app`, `SQLITE_PATH=./data/app.db`).
@@ -16,6 +21,9 @@ pub struct Connection {
     pub engine: Option<String>,
     /// The parsed URL; `None` for an embedded database, which has no host.
     pub url: Option<ConnectionUrl>,
+    /// For a value only partly known before deploy: the references of its unknown parts
+    /// (`aws_db_instance.main.address`), in order. Empty for a literal value.
+    pub references: Vec<String>,
     /// Where the env var is set.
     pub origin: Origin,
 }
@@ -28,12 +36,95 @@ impl Connection {
             .and_then(ConnectionUrl::host)
             .map(|host| host.host.as_str())
     }
+
+    /// Whether one of the value's deploy-time references names `backing` (see
+    /// [`reference_address`]).
+    pub fn names(&self, backing: &BackingService) -> bool {
+        let Some(address) = backing.address.as_deref() else {
+            return false;
+        };
+        self.references
+            .iter()
+            .filter_map(|reference| reference_address(reference))
+            .any(|target| address_match(&target, address).is_some())
+    }
+}
+
+/// The address of the resource a deploy-time reference reads from: `aws_db_instance.main` for
+/// `aws_db_instance.main.address` and `aws_db_instance.main[0].endpoint`,
+/// `data.aws_db_instance.shared` for a data source, `module.db` for a module's output. `None`
+/// for references to no resource (`var.`, `local.`, `each.`, `count.`, `path.`, `self.`).
+pub fn reference_address(reference: &str) -> Option<String> {
+    let segments: Vec<&str> = reference
+        .split('.')
+        .map(|segment| segment.split('[').next().unwrap_or(segment))
+        .collect();
+    let take = match segments.first().copied()? {
+        "var" | "local" | "each" | "count" | "path" | "self" | "terraform" => return None,
+        "data" => 3,
+        _ => 2,
+    };
+    let head = segments.get(..take)?;
+    head.iter()
+        .all(|segment| !segment.is_empty())
+        .then(|| head.join("."))
+}
+
+/// How closely the resource address `address` (`module.db.aws_db_instance.this["a"]`) matches the
+/// target of a reference (`aws_db_instance.this`, `module.db`): `Some(true)` when it is that
+/// resource, `Some(false)` when it may be (the same resource inside a module, or a resource of the
+/// named module), `None` when it is not.
+fn address_match(target: &str, address: &str) -> Option<bool> {
+    let address: String = address
+        .split('.')
+        .map(|segment| segment.split('[').next().unwrap_or(segment))
+        .collect::<Vec<_>>()
+        .join(".");
+    if address == target {
+        Some(true)
+    } else if address.ends_with(&format!(".{target}"))
+        || (target.starts_with("module.") && address.starts_with(&format!("{target}.")))
+    {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The backing services a connection's references name: for each reference, the one whose
+/// address is the reference's target, else the only one that may be.
+fn named_backings(references: &[String], backings: &[(NodeIndex, &str)]) -> Vec<NodeIndex> {
+    let mut found = Vec::new();
+    for target in references.iter().filter_map(|r| reference_address(r)) {
+        let exact: Vec<NodeIndex> = backings
+            .iter()
+            .filter(|(_, address)| address_match(&target, address) == Some(true))
+            .map(|(index, _)| *index)
+            .collect();
+        let chosen = if exact.is_empty() {
+            let near: Vec<NodeIndex> = backings
+                .iter()
+                .filter(|(_, address)| address_match(&target, address).is_some())
+                .map(|(index, _)| *index)
+                .collect();
+            if near.len() == 1 { near } else { Vec::new() }
+        } else {
+            exact
+        };
+        found.extend(chosen);
+    }
+    found
 }
 
 /// Fills every container's [`crate::Container::connections`] from its env values (literal or
 /// resolved from a ConfigMap, Secret or env file), and adds an [`Edge::ConnectsTo`] from a
 /// service to the node its URL's host names on the same side: a service of that name (compose),
 /// or the Kubernetes Service of that name (`db`, `db.shop`, `db.shop.svc.cluster.local`).
+///
+/// A value only partly known before deploy ([`EnvValue::Partial`]) is read for what is known
+/// (see [`crate::parse_partial_connection_url`]), and links to the managed backing service its
+/// references name (`${aws_db_instance.main.address}` → the backing service at
+/// `aws_db_instance.main`).
 ///
 /// Loaders call it once, last. Calling it again recomputes the same data and adds no edge twice.
 pub fn link_connections(graph: &mut ResourceGraph) {
@@ -53,6 +144,17 @@ pub fn link_connections(graph: &mut ResourceGraph) {
             _ => {}
         }
     }
+    let backing_addresses: Vec<(NodeIndex, String)> = graph
+        .nodes()
+        .filter_map(|(index, node)| match node {
+            Node::Backing(backing) => Some((index, backing.address.clone()?)),
+            _ => None,
+        })
+        .collect();
+    let backings: Vec<(NodeIndex, &str)> = backing_addresses
+        .iter()
+        .map(|(index, address)| (*index, address.as_str()))
+        .collect();
     let service_indices: Vec<NodeIndex> = graph.services().map(|(index, _)| index).collect();
     let mut edges = Vec::new();
     for index in service_indices {
@@ -65,20 +167,40 @@ pub fn link_connections(graph: &mut ResourceGraph) {
                 .env
                 .iter()
                 .filter_map(|var| {
-                    let value = var.value.known()?.expose();
-                    let (engine, url) = match parse_connection_url(value) {
+                    let (parsed, embedded, references) = match &var.value {
+                        EnvValue::Partial(text) => (
+                            parse_partial_connection_url(text),
+                            partial_embedded_database(text),
+                            text.references().map(str::to_owned).collect(),
+                        ),
+                        other => {
+                            let value = other.known()?.expose();
+                            (
+                                parse_connection_url(value),
+                                embedded_database(value),
+                                Vec::new(),
+                            )
+                        }
+                    };
+                    let (engine, url) = match parsed {
                         Some(url) => (url.engine().map(str::to_owned), Some(url)),
-                        None => (Some(embedded_database(value)?.to_owned()), None),
+                        None => (Some(embedded?.to_owned()), None),
                     };
                     Some(Connection {
                         var: var.name.clone(),
                         engine,
                         url,
+                        references,
                         origin: var.origin.clone(),
                     })
                 })
                 .collect();
             for connection in &container.connections {
+                for target in named_backings(&connection.references, &backings) {
+                    if linked.insert(target) {
+                        edges.push((index, target));
+                    }
+                }
                 let Some(host) = connection.host() else {
                     continue;
                 };
@@ -193,5 +315,96 @@ mod tests {
         assert_eq!(service_host_name("db.shop"), "db");
         assert_eq!(service_host_name("db.shop.svc.cluster.local"), "db");
         assert_eq!(service_host_name("db.example.com"), "db.example.com");
+    }
+
+    fn backing(address: &str, engine: &str) -> Node {
+        Node::Backing(BackingService {
+            name: address.to_owned(),
+            engine: engine.to_owned(),
+            version: None,
+            address: Some(address.to_owned()),
+            origin: Origin::new("main.tf".into(), 9, 1),
+        })
+    }
+
+    #[test]
+    fn partly_known_urls_link_to_the_backing_service_they_reference() {
+        use crate::{PartialText, TextPart};
+        let mut graph = ResourceGraph::new();
+        let mut api = service("api", &[]);
+        let partial =
+            |parts: Vec<TextPart>| EnvValue::Partial(PartialText::for_key("URL", parts).unwrap());
+        api.containers[0].env.push(EnvVar {
+            name: "DATABASE_URL".into(),
+            value: partial(vec![
+                TextPart::Known("postgres://".into()),
+                TextPart::Unknown("aws_db_instance.main.address".into()),
+                TextPart::Known(":5432/shop".into()),
+            ]),
+            origin: Origin::new("main.tf".into(), 4, 5),
+        });
+        api.containers[0].env.push(EnvVar {
+            name: "CACHE_URL".into(),
+            value: partial(vec![
+                TextPart::Known("redis://".into()),
+                TextPart::Unknown("module.cache.endpoint".into()),
+            ]),
+            origin: Origin::new("main.tf".into(), 5, 5),
+        });
+        let api = graph.add(Node::Service(api));
+        let db = graph.add(backing("aws_db_instance.main", "postgres"));
+        graph.add(backing("aws_db_instance.replica", "postgres"));
+        let cache = graph.add(backing(
+            "module.cache.aws_elasticache_replication_group.this",
+            "redis",
+        ));
+        link_connections(&mut graph);
+        let mut targets: Vec<NodeIndex> = graph
+            .edges_from(api)
+            .filter(|(edge, _)| *edge == Edge::ConnectsTo)
+            .map(|(_, target)| target)
+            .collect();
+        targets.sort();
+        assert_eq!(targets, [db, cache]);
+        let Some(Node::Service(linked)) = graph.node(api) else {
+            panic!("api is a service");
+        };
+        let connection = &linked.containers[0].connections[0];
+        assert_eq!(connection.engine.as_deref(), Some("postgres"));
+        assert_eq!(connection.references, ["aws_db_instance.main.address"]);
+        let Some(Node::Backing(main)) = graph.node(db) else {
+            panic!("db is a backing service");
+        };
+        assert!(connection.names(main));
+    }
+
+    #[test]
+    fn references_name_resource_addresses() {
+        assert_eq!(
+            reference_address("aws_db_instance.main[0].address").as_deref(),
+            Some("aws_db_instance.main")
+        );
+        assert_eq!(
+            reference_address("data.aws_db_instance.shared.address").as_deref(),
+            Some("data.aws_db_instance.shared")
+        );
+        assert_eq!(
+            reference_address("module.db.endpoint").as_deref(),
+            Some("module.db")
+        );
+        assert_eq!(reference_address("var.database_host"), None);
+        assert_eq!(reference_address("aws_db_instance"), None);
+        assert_eq!(
+            address_match("aws_db_instance.main", "aws_db_instance.main[\"a\"]"),
+            Some(true)
+        );
+        assert_eq!(
+            address_match("aws_db_instance.this", "module.db.aws_db_instance.this"),
+            Some(false)
+        );
+        assert_eq!(
+            address_match("aws_db_instance.main", "aws_db_instance.mainline"),
+            None
+        );
     }
 }

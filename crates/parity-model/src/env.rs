@@ -1,4 +1,4 @@
-use crate::{Origin, SensitiveText};
+use crate::{Origin, PartialText, SensitiveText};
 
 /// One environment variable of a container, with where its value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,11 @@ pub enum EnvValue {
     ResourceFieldRef(String),
     /// A value only known at deploy time (e.g. a Terraform attribute known after apply).
     Unknown(String),
+    /// A value only partly known before deploy: literal text around parts known at deploy time
+    /// (`postgres://${aws_db_instance.main.address}:5432/shop`). Its known parts are read
+    /// (a connection URL's scheme and port), its references followed; it is not a concrete
+    /// value, so [`EnvValue::known`] is `None`.
+    Partial(PartialText),
 }
 
 /// The kind of source an env var value is read from.
@@ -58,6 +63,7 @@ impl EnvValue {
                 resolved: Some(text),
                 ..
             } => Some(text.shown()),
+            EnvValue::Partial(text) => Some(text.shown()),
             _ => None,
         }
     }
@@ -99,6 +105,10 @@ impl EnvValue {
             EnvValue::FieldRef(path) => format!("(field {path})"),
             EnvValue::ResourceFieldRef(path) => format!("(resource {path})"),
             EnvValue::Unknown(why) => format!("(known after deploy: {why})"),
+            EnvValue::Partial(text) => {
+                let references: Vec<&str> = text.references().collect();
+                format!("(partly known after deploy: {})", references.join(", "))
+            }
         }
     }
 }

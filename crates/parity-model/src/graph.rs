@@ -31,8 +31,9 @@ pub enum Edge {
     ReadsConfigFrom,
     /// The source resource (a Kubernetes Service) selects the target workload.
     Selects,
-    /// The source service connects to the target (a service of the same side, or the Kubernetes
-    /// Service in front of one) through a URL in its env (see [`crate::link_connections`]).
+    /// The source service connects to the target (a service of the same side, the Kubernetes
+    /// Service in front of one, or a managed backing service a deploy-time reference names)
+    /// through a URL in its env (see [`crate::link_connections`]).
     ConnectsTo,
     /// The source resource (an Ingress or a Gateway API route) sends traffic to the target
     /// Kubernetes Service.
@@ -74,6 +75,10 @@ pub struct BackingService {
     pub engine: String,
     /// Engine version, when known.
     pub version: Option<String>,
+    /// The address of the resource that declares it (`aws_db_instance.main`,
+    /// `module.db.aws_rds_cluster.this`), when the configuration has addresses: what deploy-time
+    /// references in env values name it by (see [`crate::link_connections`]).
+    pub address: Option<String>,
     /// Where it is declared.
     pub origin: Origin,
 }

@@ -17,6 +17,7 @@ mod fingerprint;
 mod graph;
 mod image;
 mod origin;
+mod partial;
 mod report;
 mod rule;
 mod service;
@@ -26,7 +27,7 @@ mod topology;
 mod url;
 
 pub use baseline::{BaselineEntry, BaselineStatus};
-pub use connection::{Connection, link_connections};
+pub use connection::{Connection, link_connections, reference_address};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};
 pub use finding::{Finding, Location, Severity, Side};
@@ -37,6 +38,7 @@ pub use graph::{
 };
 pub use image::{ImageRef, ImageRefError, UNKNOWN_REGISTRY, parse_image_ref};
 pub use origin::Origin;
+pub use partial::{PartialText, TextPart};
 pub use report::{Pair, PairedBy, REPORT_VERSION, Report, SideDiagnostic, SideSummary, Summary};
 pub use rule::{RuleFamily, RuleMeta};
 pub use service::{
@@ -48,4 +50,5 @@ pub use topology::{Topology, TopologyService};
 pub use url::{
     ConnectionUrl, UrlHost, embedded_database, engine_of_scheme, is_embedded_engine,
     is_loopback_host, mask_url_password, parse_connection_url, parse_host_port,
+    parse_partial_connection_url, partial_embedded_database,
 };

@@ -6,6 +6,12 @@
 //! password itself is never copied out of the value: rules that need to say "this URL carries a
 //! password" read [`ConnectionUrl::has_password`], and the value stays inside its
 //! [`SensitiveText`](crate::SensitiveText).
+//!
+//! Values only partly known before deploy ([`PartialText`]) are parsed by
+//! [`parse_partial_connection_url`], which reads what is known and keeps the unknown parts as
+//! `${reference}`.
+
+use crate::partial::{PartialText, TextPart};
 
 /// One `host[:port]` of a connection URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -166,11 +172,101 @@ fn default_port(scheme: &str) -> Option<u16> {
 /// (`jdbc:postgresql://db:5432/app`). Embedded databases have no host; see
 /// [`embedded_database`].
 pub fn parse_connection_url(text: &str) -> Option<ConnectionUrl> {
-    let text = text.trim();
-    if text.is_empty() || text.len() > 4096 || text.contains(char::is_whitespace) {
+    if text.contains("${") || text.contains(HOLE_OPEN) {
         return None;
     }
-    if text.contains("${") {
+    parse_url(text, &[])
+}
+
+/// Parses a value only partly known before deploy
+/// (`postgres://${aws_db_instance.main.address}:5432/shop`) as a connection URL: what is known
+/// is read as [`parse_connection_url`] reads it, and
+///
+/// - a host with an unknown part is kept with that part written `${reference}`
+///   (`${aws_db_instance.main.address}`): it is neither loopback nor any service's name;
+/// - a port with an unknown part is `None` (so [`ConnectionUrl::effective_port`] falls back to
+///   the scheme's default);
+/// - a password counts ([`ConnectionUrl::has_password`]) only when some of it is known: a
+///   password produced at deploy time (`${random_password.db.result}`) is not written anywhere;
+/// - user and path keep unknown parts as `${reference}`.
+///
+/// `None` when the scheme itself is unknown, or when the known text is not shaped like a URL.
+pub fn parse_partial_connection_url(text: &PartialText) -> Option<ConnectionUrl> {
+    let mut marked = String::new();
+    let mut references = Vec::new();
+    for part in text.parts() {
+        match part {
+            TextPart::Known(known) => {
+                if known.contains("${") || known.contains([HOLE_OPEN, HOLE_CLOSE]) {
+                    return None;
+                }
+                marked.push_str(known);
+            }
+            TextPart::Unknown(reference) => {
+                marked.push(HOLE_OPEN);
+                marked.push_str(&references.len().to_string());
+                marked.push(HOLE_CLOSE);
+                references.push(reference.as_str());
+            }
+        }
+    }
+    parse_url(&marked, &references)
+}
+
+/// Marks an unknown part while a partial value is parsed: `HOLE_OPEN index HOLE_CLOSE`.
+/// Private-use characters, so no URL delimiter and no known text can be mistaken for one.
+const HOLE_OPEN: char = '\u{E000}';
+const HOLE_CLOSE: char = '\u{E001}';
+
+/// `text` with each hole written `${reference}`.
+fn restore_holes(text: &str, references: &[&str]) -> String {
+    if !text.contains(HOLE_OPEN) {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(HOLE_OPEN) {
+        out.push_str(rest.get(..open).unwrap_or_default());
+        let after = rest.get(open + HOLE_OPEN.len_utf8()..).unwrap_or_default();
+        let Some(close) = after.find(HOLE_CLOSE) else {
+            break;
+        };
+        let reference = after
+            .get(..close)
+            .and_then(|index| index.parse::<usize>().ok())
+            .and_then(|index| references.get(index))
+            .copied()
+            .unwrap_or("?");
+        out.push_str("${");
+        out.push_str(reference);
+        out.push('}');
+        rest = after
+            .get(close + HOLE_CLOSE.len_utf8()..)
+            .unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `text` holds something besides holes.
+fn has_known_text(text: &str) -> bool {
+    let mut in_hole = false;
+    for character in text.chars() {
+        match character {
+            HOLE_OPEN => in_hole = true,
+            HOLE_CLOSE => in_hole = false,
+            _ if !in_hole => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The parser behind [`parse_connection_url`] and [`parse_partial_connection_url`]; `holes`
+/// are the references of the partial value's unknown parts (none for a plain value).
+fn parse_url(text: &str, holes: &[&str]) -> Option<ConnectionUrl> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > 4096 || text.contains(char::is_whitespace) {
         return None;
     }
     let rest = strip_prefix_ignore_case(text, "jdbc:").unwrap_or(text);
@@ -185,7 +281,8 @@ pub fn parse_connection_url(text: &str) -> Option<ConnectionUrl> {
         .unwrap_or_default()
         .strip_prefix('/')
         .unwrap_or_default();
-    let path = path.split(['?', '#']).next().unwrap_or_default().to_owned();
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = restore_holes(path, holes);
     // The last `@` ends the userinfo: passwords may hold an unescaped `@`.
     let (userinfo, hosts) = match authority.rfind('@') {
         Some(at) => (
@@ -197,14 +294,22 @@ pub fn parse_connection_url(text: &str) -> Option<ConnectionUrl> {
     let (user, has_password) = match userinfo {
         None => (None, false),
         Some(info) => match info.split_once(':') {
-            Some((user, password)) => (non_empty(user), !password.is_empty()),
+            Some((user, password)) => (non_empty(user), has_known_text(password)),
             None => (non_empty(info), false),
         },
     };
+    let user = user.map(|user| restore_holes(&user, holes));
     let mut parsed_hosts = Vec::new();
     for part in hosts.split(',') {
-        let (host, port) = split_host_port(part)?;
-        parsed_hosts.push(UrlHost { host: host?, port });
+        let (host, port) = if holes.is_empty() {
+            split_host_port(part)?
+        } else {
+            split_partial_host_port(part)?
+        };
+        parsed_hosts.push(UrlHost {
+            host: restore_holes(&host?, holes),
+            port,
+        });
     }
     if parsed_hosts.is_empty() {
         return None;
@@ -216,6 +321,18 @@ pub fn parse_connection_url(text: &str) -> Option<ConnectionUrl> {
         hosts: parsed_hosts,
         path,
     })
+}
+
+/// [`split_host_port`] for a partial value: a port with an unknown part is `None`, and a colon
+/// inside a hole is not a port separator (holes hold only digits).
+#[allow(clippy::type_complexity)]
+fn split_partial_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
+    match text.rsplit_once(':') {
+        Some((host, port)) if port.contains(HOLE_OPEN) && !host.contains(':') => {
+            Some(((!host.is_empty()).then(|| host.to_ascii_lowercase()), None))
+        }
+        _ => split_host_port(text),
+    }
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -241,6 +358,18 @@ pub fn embedded_database(text: &str) -> Option<&'static str> {
         .any(|ext| lower.ends_with(ext))
         && (lower.starts_with('/') || lower.starts_with("./") || lower.starts_with("../"));
     (is_file || lower == ":memory:").then_some("sqlite")
+}
+
+/// The embedded database a partly known value names by its scheme (`sqlite:///${var.dir}/app.db`,
+/// `jdbc:h2:mem:${random_id.db.hex}`): the value must start with known text holding the scheme.
+pub fn partial_embedded_database(text: &PartialText) -> Option<&'static str> {
+    let Some(TextPart::Known(first)) = text.parts().first() else {
+        return None;
+    };
+    let first = first.trim_start();
+    let rest = strip_prefix_ignore_case(first, "jdbc:").unwrap_or(first);
+    let (scheme, _) = split_scheme(rest)?;
+    engine_of_scheme(scheme).filter(|engine| is_embedded_engine(engine))
 }
 
 /// A bare `host`, `host:port` or `[v6]:port` value (`DB_HOST=localhost`,
@@ -516,5 +645,120 @@ mod tests {
         assert_eq!(parse_host_port("8080"), None);
         assert_eq!(parse_host_port("a b"), None);
         assert_eq!(parse_host_port("http://x"), None);
+    }
+
+    fn partial(parts: &[(&str, bool)]) -> PartialText {
+        PartialText::for_key(
+            "URL",
+            parts.iter().map(|(text, known)| {
+                if *known {
+                    TextPart::Known((*text).to_owned())
+                } else {
+                    TextPart::Unknown((*text).to_owned())
+                }
+            }),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn partly_known_urls_keep_scheme_port_and_path() {
+        let url = parse_partial_connection_url(&partial(&[
+            ("postgres://", true),
+            ("aws_db_instance.main.address", false),
+            (":5432/shop", true),
+        ]))
+        .unwrap();
+        assert_eq!(url.engine(), Some("postgres"));
+        assert_eq!(first(&url), ("${aws_db_instance.main.address}", Some(5432)));
+        assert_eq!(url.path, "shop");
+        assert!(!url.has_password && !url.is_loopback());
+        // An unknown port falls back to the scheme's default; a known host is read as usual.
+        let url = parse_partial_connection_url(&partial(&[
+            ("redis://LOCALHOST:", true),
+            ("var.port", false),
+            ("/0", true),
+        ]))
+        .unwrap();
+        assert_eq!(first(&url), ("localhost", None));
+        assert_eq!(url.effective_port(), Some(6379));
+        assert!(url.is_loopback());
+        // A host with a known suffix keeps both.
+        let url = parse_partial_connection_url(&partial(&[
+            ("amqp://", true),
+            ("aws_mq_broker.jobs.id", false),
+            (".mq.eu-west-1.amazonaws.com:5671", true),
+        ]))
+        .unwrap();
+        assert_eq!(
+            first(&url),
+            (
+                "${aws_mq_broker.jobs.id}.mq.eu-west-1.amazonaws.com",
+                Some(5671)
+            )
+        );
+    }
+
+    #[test]
+    fn partly_known_passwords_count_only_when_known() {
+        let known = parse_partial_connection_url(&partial(&[
+            ("postgres://app:hunter2@", true),
+            ("aws_db_instance.main.address", false),
+        ]))
+        .unwrap();
+        assert!(known.has_password);
+        assert_eq!(known.user.as_deref(), Some("app"));
+        let generated = parse_partial_connection_url(&partial(&[
+            ("postgres://", true),
+            ("aws_db_instance.main.username", false),
+            (":", true),
+            ("random_password.db.result", false),
+            ("@", true),
+            ("aws_db_instance.main.address", false),
+            ("/shop", true),
+        ]))
+        .unwrap();
+        assert!(!generated.has_password);
+        assert_eq!(
+            generated.user.as_deref(),
+            Some("${aws_db_instance.main.username}")
+        );
+        assert_eq!(first(&generated).0, "${aws_db_instance.main.address}");
+    }
+
+    #[test]
+    fn partly_known_values_that_are_not_urls() {
+        // The scheme itself is unknown.
+        assert_eq!(
+            parse_partial_connection_url(&partial(&[("var.scheme", false), ("://db:5432", true)])),
+            None
+        );
+        // An escaped `$${...}` placeholder in the known text.
+        assert_eq!(
+            parse_partial_connection_url(&partial(&[
+                ("http://${HOST}/", true),
+                ("var.path", false)
+            ])),
+            None
+        );
+        assert_eq!(
+            parse_partial_connection_url(&partial(&[("tok-", true), ("random_id.x.hex", false)])),
+            None
+        );
+        assert_eq!(
+            partial_embedded_database(&partial(&[
+                ("sqlite:///", true),
+                ("var.data_dir", false),
+                ("/app.db", true)
+            ])),
+            Some("sqlite")
+        );
+        assert_eq!(
+            partial_embedded_database(&partial(&[
+                ("postgres://", true),
+                ("aws_db_instance.main.address", false)
+            ])),
+            None
+        );
     }
 }

@@ -80,6 +80,7 @@ fn container_document(container: &Container) -> Value {
                 EnvValue::FromSource { .. } => "source",
                 EnvValue::FieldRef(_) | EnvValue::ResourceFieldRef(_) => "field",
                 EnvValue::Unknown(_) => "unknown",
+                EnvValue::Partial(_) => "partial",
             };
             let secret = var.value.known().is_some_and(|value| value.is_sensitive());
             json!({

@@ -18,7 +18,7 @@ use hcl::edit::template::{Directive, Element, Template};
 use parity_model::Origin;
 
 use crate::functions;
-use crate::value::{Unknown, Value};
+use crate::value::{TextPart, Unknown, Value};
 
 /// Nested `for` expressions, templates and function calls deeper than this are refused, so a
 /// hostile configuration cannot overflow the stack.
@@ -830,9 +830,11 @@ impl<'a> Scope<'a> {
     }
 }
 
-/// A template being rendered: known text, and the first unknown part when there is one.
+/// A template being rendered: the parts so far (known text and references known only after
+/// apply), the literal text after the last unknown part, and the first unknown reference.
 #[derive(Default)]
 struct Rendered {
+    parts: Vec<TextPart>,
     text: String,
     unknown: Option<String>,
     strip_next: bool,
@@ -859,6 +861,14 @@ impl Rendered {
         self.strip_next = strip;
     }
 
+    /// Ends the literal text before an unknown part.
+    fn flush(&mut self) {
+        if !self.text.is_empty() {
+            self.parts
+                .push(TextPart::Known(std::mem::take(&mut self.text)));
+        }
+    }
+
     fn value(&mut self, value: &Value) -> Result<(), String> {
         self.strip_next = false;
         match value {
@@ -866,13 +876,10 @@ impl Rendered {
                 if self.unknown.is_none() {
                     self.unknown = Some(unknown.what.clone());
                 }
+                self.flush();
                 match &unknown.text {
-                    Some(text) => self.text.push_str(text),
-                    None => {
-                        self.text.push_str("${");
-                        self.text.push_str(&unknown.what);
-                        self.text.push('}');
-                    }
+                    Some(parts) => self.parts.extend(parts.iter().cloned()),
+                    None => self.parts.push(TextPart::Unknown(unknown.what.clone())),
                 }
                 Ok(())
             }
@@ -890,13 +897,16 @@ impl Rendered {
         }
     }
 
-    fn finish(self) -> Value {
-        match self.unknown {
-            Some(what) => Value::Unknown(Unknown {
-                what,
-                text: Some(self.text),
-                encoded: None,
-            }),
+    fn finish(mut self) -> Value {
+        match self.unknown.take() {
+            Some(what) => {
+                self.flush();
+                Value::Unknown(Unknown {
+                    what,
+                    text: Some(self.parts),
+                    encoded: None,
+                })
+            }
             None => Value::String(self.text),
         }
     }

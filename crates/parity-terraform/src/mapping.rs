@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use parity_model::{
     BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
-    EnvValue, EnvVar, Environment, ImageRef, Node, Origin, Port, Protocol, Resource, SensitiveText,
-    Service, ServiceKind, parse_image_ref,
+    EnvValue, EnvVar, Environment, ImageRef, Node, Origin, PartialText, Port, Protocol, Resource,
+    SensitiveText, Service, ServiceKind, parse_image_ref,
 };
 
 use parity_model::UNKNOWN_REGISTRY;
@@ -81,10 +81,7 @@ pub(crate) fn image_ref(value: &Value) -> Option<ImageRef> {
     match value {
         Value::String(text) => parse_image_ref(text).ok(),
         Value::Unknown(unknown) => {
-            let text = unknown
-                .text
-                .clone()
-                .unwrap_or_else(|| format!("${{{}}}", unknown.what));
+            let text = unknown.template();
             let after_placeholder = text.rsplit('}').next().unwrap_or_default();
             let (rest, digest) = match after_placeholder.split_once('@') {
                 Some((rest, digest)) => (rest, Some(digest.to_owned())),
@@ -106,9 +103,19 @@ pub(crate) fn image_ref(value: &Value) -> Option<ImageRef> {
     }
 }
 
+/// The env value of `name`. A string only partly known before apply keeps its known text and
+/// the references of its unknown parts ([`EnvValue::Partial`]), so a connection URL's scheme
+/// and port can still be read and its host followed to the resource that provides it.
 fn env_literal(name: &str, value: &Value) -> EnvValue {
     match value {
-        Value::Unknown(unknown) => EnvValue::Unknown(unknown.what.clone()),
+        Value::Unknown(unknown) => unknown
+            .text
+            .clone()
+            .and_then(|parts| PartialText::for_key(name, parts))
+            .map_or_else(
+                || EnvValue::Unknown(unknown.what.clone()),
+                EnvValue::Partial,
+            ),
         other => EnvValue::Literal(SensitiveText::for_key(
             name,
             other.to_template_string().unwrap_or_default(),
@@ -424,6 +431,9 @@ pub(crate) fn map_resources(
             }
         }
     }
+    // Connection URLs in env values, linked to the services and managed backing services they
+    // name (a partly known `${aws_db_instance.main.address}` names `aws_db_instance.main`).
+    parity_model::link_connections(&mut env.graph);
 }
 
 /// Fills in values read from Kubernetes config maps and secrets defined in the same
@@ -846,7 +856,7 @@ fn backing_service(resource_type: &str, resource: &ResourceInstance) -> Option<B
         ),
         "aws_msk_cluster" => ("kafka".to_owned(), get("kafka_version"), "cluster_name"),
         "aws_docdb_cluster" => (
-            "mongo".to_owned(),
+            "mongodb".to_owned(),
             get("engine_version"),
             "cluster_identifier",
         ),
@@ -856,6 +866,7 @@ fn backing_service(resource_type: &str, resource: &ResourceInstance) -> Option<B
         name: get(name_attribute).unwrap_or_else(|| resource.name.clone()),
         engine,
         version,
+        address: Some(resource.address.clone()),
         origin: body.origin.clone(),
     })
 }
@@ -875,6 +886,15 @@ pub(crate) fn normalize_engine(engine: &str) -> String {
         "elasticsearch" => "elasticsearch".to_owned(),
         "rabbitmq" => "rabbitmq".to_owned(),
         "activemq" => "activemq".to_owned(),
+        "mongo" | "mongodb" | "docdb" => "mongodb".to_owned(),
+        "sqlserver" => "sqlserver".to_owned(),
+        // RDS editions: `sqlserver-ex`, `sqlserver-se`, `oracle-ee`, `custom-oracle-ee`.
+        edition if edition.starts_with("sqlserver-") || edition.starts_with("custom-sqlserver") => {
+            "sqlserver".to_owned()
+        }
+        edition if edition.starts_with("oracle-") || edition.starts_with("custom-oracle") => {
+            "oracle".to_owned()
+        }
         _ => lower,
     }
 }
@@ -882,13 +902,16 @@ pub(crate) fn normalize_engine(engine: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Unknown;
+    use crate::value::{TextPart, Unknown};
 
     #[test]
     fn an_image_from_an_unknown_repository_keeps_its_tag() {
         let image = image_ref(&Value::Unknown(Unknown {
             what: "aws_ecr_repository.api.repository_url".into(),
-            text: Some("${aws_ecr_repository.api.repository_url}:1.4.0".into()),
+            text: Some(vec![
+                TextPart::Unknown("aws_ecr_repository.api.repository_url".into()),
+                TextPart::Known(":1.4.0".into()),
+            ]),
             encoded: None,
         }))
         .unwrap();

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub(crate) use parity_model::TextPart;
+
 /// A value of the Terraform language.
 ///
 /// Lists, tuples and sets share one variant (a set is a sorted list without duplicates, the
@@ -31,13 +33,40 @@ pub enum Value {
 pub struct Unknown {
     /// The reference that makes it unknown, as written (`aws_ecr_repository.api.repository_url`).
     pub what: String,
-    /// For a string built from a template: the string with every unknown part written as
-    /// `${reference}`, so what is known (an image tag) can still be compared.
-    pub text: Option<String>,
+    /// For a string built from a template (`"postgres://${aws_db_instance.main.address}:5432/shop"`):
+    /// its parts in order, the literal text and the references known only after apply, so what
+    /// is known (an image tag, a URL's scheme and port) can still be read and the references
+    /// followed to the resources they name. `None` for a value unknown as a whole.
+    pub text: Option<Vec<TextPart>>,
     /// For `jsonencode`/`yamlencode` of a value with unknown parts (an ECS
     /// `container_definitions` whose image is known after apply): the value before encoding,
     /// so its known parts can still be read.
     pub encoded: Option<Box<Value>>,
+}
+
+impl Unknown {
+    /// The value as a template: the known text with every unknown part written `${reference}`
+    /// (`${aws_ecr_repository.api.repository_url}:1.4.0`); `${what}` for a value unknown as a
+    /// whole.
+    pub fn template(&self) -> String {
+        let mut out = String::new();
+        match &self.text {
+            Some(parts) => {
+                for part in parts {
+                    match part {
+                        TextPart::Known(text) => out.push_str(text),
+                        TextPart::Unknown(reference) => {
+                            let _ = write!(out, "${{{reference}}}");
+                        }
+                    }
+                }
+            }
+            None => {
+                let _ = write!(out, "${{{}}}", self.what);
+            }
+        }
+        out
+    }
 }
 
 impl Value {

@@ -38,7 +38,7 @@ static CWD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn dump(env: &Environment) -> String {
     let mut out = String::new();
-    for (_, node) in env.graph.nodes() {
+    for (index, node) in env.graph.nodes() {
         match node {
             Node::Service(service) => {
                 let _ = writeln!(
@@ -72,12 +72,22 @@ fn dump(env: &Environment) -> String {
                         container.name
                     );
                     for var in &container.env {
+                        // A partly known value shows its template and what it waits for.
+                        let value = match &var.value {
+                            EnvValue::Partial(text) => {
+                                format!("{} {}", text.shown(), var.value.describe())
+                            }
+                            other => other.describe(),
+                        };
+                        let _ = writeln!(out, "    env {} = {value} at {}", var.name, var.origin);
+                    }
+                    for connection in &container.connections {
                         let _ = writeln!(
                             out,
-                            "    env {} = {} at {}",
-                            var.name,
-                            var.value.describe(),
-                            var.origin
+                            "    connection {} engine {} host {}",
+                            connection.var,
+                            connection.engine.as_deref().unwrap_or("-"),
+                            connection.host().unwrap_or("-")
                         );
                     }
                     for unresolved in &container.env_from_unresolved {
@@ -92,6 +102,21 @@ fn dump(env: &Environment) -> String {
                             port.protocol.as_str(),
                             port.origin
                         );
+                    }
+                }
+                for (edge, target) in env.graph.edges_from(index) {
+                    let name = match env.graph.node(target) {
+                        Some(Node::Service(target)) => format!("service {}", target.name),
+                        Some(Node::Backing(target)) => format!("backing {}", target.name),
+                        Some(Node::Resource(target)) => format!("{} {}", target.kind, target.name),
+                        Some(Node::ConfigSource(target)) => format!("config {}", target.name),
+                        None => continue,
+                    };
+                    let _ = writeln!(out, "  {edge:?} {name}");
+                }
+                for (edge, source) in env.graph.edges_to(index) {
+                    if let Some(Node::Resource(source)) = env.graph.node(source) {
+                        let _ = writeln!(out, "  {edge:?} by {} {}", source.kind, source.name);
                     }
                 }
             }
@@ -164,9 +189,23 @@ fn example_app() {
     // The repository URL is only known after apply; the tag comes from terraform.tfvars.
     assert_eq!(image.tag.as_deref(), Some("1.7.3"));
     assert_eq!(image.registry, parity_terraform::UNKNOWN_REGISTRY);
+    // The address is known only after apply; the scheme, user, port and database are not.
     let database_url = api.containers[0].env_var("DATABASE_URL").unwrap();
-    assert!(
-        matches!(&database_url.value, EnvValue::Unknown(what) if what == "aws_db_instance.main.address")
+    let EnvValue::Partial(text) = &database_url.value else {
+        panic!("DATABASE_URL is partly known: {database_url:?}");
+    };
+    assert_eq!(
+        text.expose_template(),
+        "postgres://shop@${aws_db_instance.main.address}:5432/shop"
+    );
+    let connection = &api.containers[0].connections[0];
+    assert_eq!(
+        (connection.var.as_str(), connection.engine.as_deref()),
+        ("DATABASE_URL", Some("postgres"))
+    );
+    assert_eq!(
+        connection.url.as_ref().unwrap().effective_port(),
+        Some(5432)
     );
     let log_level = api.containers[0].env_var("LOG_LEVEL").unwrap();
     assert_eq!(log_level.value.known().unwrap().expose(), "info");

@@ -175,6 +175,7 @@ mod tests {
             name: name.to_owned(),
             engine: engine.to_owned(),
             version: version.map(str::to_owned),
+            address: None,
             origin: Origin::new("prod/main.tf".into(), line, 1),
         })
     }

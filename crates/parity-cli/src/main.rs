@@ -4,6 +4,7 @@
 
 /// parity allocates millions of small strings and tree nodes while parsing; with glibc's malloc
 /// a third of the CPU time went to malloc and free (docs/performance.md), mimalloc halves that.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

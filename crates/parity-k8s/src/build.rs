@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use parity_model::{
-    ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource, EnvValue, EnvVar,
-    Environment, Node, NodeIndex, SensitiveText, looks_secret_key,
+    ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
+    Node, SensitiveText, looks_secret_key,
 };
 
 use crate::object::Body;
@@ -86,42 +86,49 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
         env.diagnostics.extend(file.diagnostics);
         objects.extend(file.objects);
     }
-    let objects = drop_duplicates(objects, &mut env.diagnostics);
-    let index = SourceIndex::new(&objects);
+    let mut objects = drop_duplicates(objects, &mut env.diagnostics);
+    // The plans are consumed by resolution, so their env vars are moved into the model, not
+    // copied.
+    let mut plans: Vec<Vec<EnvPlan>> = objects
+        .iter_mut()
+        .map(|object| match &mut object.body {
+            Body::Workload(workload) => std::mem::take(&mut workload.env_plans),
+            _ => Vec::new(),
+        })
+        .collect();
 
-    let mut node_of = vec![None; objects.len()];
-    // Per workload node: the object positions of the ConfigMaps and Secrets it reads.
-    let mut reads: Vec<(NodeIndex, BTreeSet<usize>)> = Vec::new();
-    let mut workloads: Vec<(NodeIndex, &K8sObject)> = Vec::new();
+    // Everything that reads across objects is worked out by object position first; the objects
+    // are then moved into the graph (not cloned: the parsed objects and the graph are never
+    // both alive in full, the peak of a large load), and the edges added by position, in the
+    // same order as the nodes and edges have always been added.
+    let index = SourceIndex::new(&objects);
+    // Per workload: the resolved env and unresolved `envFrom` sources of each container.
+    let mut resolved: Vec<Option<Vec<ResolvedEnv>>> = Vec::with_capacity(objects.len());
+    // Per workload position: the object positions of the ConfigMaps and Secrets it reads.
+    let mut reads: Vec<(usize, BTreeSet<usize>)> = Vec::new();
     let mut noted_kinds = HashSet::new();
-    for (position, object) in objects.iter().enumerate() {
-        let node = match &object.body {
+    for ((position, object), plans) in objects.iter().enumerate().zip(&mut plans) {
+        match &object.body {
             Body::Workload(workload) => {
-                let mut service = workload.service.clone();
                 let namespace = object.namespace.as_deref();
                 let mut sources = BTreeSet::new();
-                for (container, plan) in service.containers.iter_mut().zip(&workload.env_plans) {
-                    resolve_env(
-                        container,
-                        plan,
-                        namespace,
-                        &index,
-                        &mut sources,
-                        &mut env.diagnostics,
-                    );
-                }
+                let containers = std::mem::take(plans)
+                    .into_iter()
+                    .take(workload.service.containers.len())
+                    .map(|plan| {
+                        resolve_env(plan, namespace, &index, &mut sources, &mut env.diagnostics)
+                    })
+                    .collect();
                 for (kind, name) in &workload.mounted_sources {
                     if let Some((source_position, _)) = index.find(*kind, name, namespace) {
                         sources.insert(source_position);
                     }
                 }
-                let node = env.graph.add(Node::Service(service));
-                reads.push((node, sources));
-                workloads.push((node, object));
-                node
+                resolved.push(Some(containers));
+                reads.push((position, sources));
             }
-            Body::Config(source) => env.graph.add(Node::ConfigSource(source.clone())),
-            Body::Resource { resource, unknown } => {
+            Body::Config(_) => resolved.push(None),
+            Body::Resource { unknown, .. } => {
                 if *unknown && noted_kinds.insert(object.kind.as_str()) {
                     let message = format!(
                         "kind {} is not modelled; kept as a plain resource",
@@ -130,45 +137,42 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                     env.diagnostics
                         .push(Diagnostic::note(object.origin.clone(), message));
                 }
-                env.graph.add(Node::Resource(resource.clone()))
+                resolved.push(None);
             }
-        };
-        if let Some(slot) = node_of.get_mut(position) {
-            *slot = Some(node);
         }
     }
+    drop(index);
+    drop(noted_kinds);
 
-    for (workload_node, sources) in reads {
-        for position in sources {
-            if let Some(Some(source_node)) = node_of.get(position) {
-                env.graph
-                    .connect(workload_node, *source_node, Edge::ReadsConfigFrom);
-            }
+    // Edges by object position, in the order they are added.
+    let mut edges: Vec<(usize, usize, Edge)> = Vec::new();
+    for (workload, sources) in &reads {
+        for source in sources {
+            edges.push((*workload, *source, Edge::ReadsConfigFrom));
         }
     }
+    drop(reads);
 
     // Workloads by pod template label, so matching selectors is not a scan of every workload
     // per Service.
     let mut by_label: HashMap<(&str, &str), Vec<_>> = HashMap::new();
-    for &(workload_node, workload_object) in &workloads {
-        if let Body::Workload(workload) = &workload_object.body {
+    for (position, object) in objects.iter().enumerate() {
+        if let Body::Workload(workload) = &object.body {
             for (key, value) in &workload.pod_labels {
                 by_label
                     .entry((key.as_str(), value.as_str()))
                     .or_default()
-                    .push((workload_node, workload_object, workload));
+                    .push((position, object, workload));
             }
         }
     }
-    for (position, object) in objects.iter().enumerate() {
+    for (service_position, object) in objects.iter().enumerate() {
         let Body::Resource { resource, .. } = &object.body else {
             continue;
         };
-        let (Some(Some(service_node)), false) =
-            (node_of.get(position), resource.selector.is_empty())
-        else {
+        if resource.selector.is_empty() {
             continue;
-        };
+        }
         if object.kind != "Service" || object.api_version != "v1" {
             continue;
         }
@@ -177,7 +181,7 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
             continue;
         };
         let candidates = by_label.get(&(first_label.0.as_str(), first_label.1.as_str()));
-        for &(workload_node, workload_object, workload) in candidates.into_iter().flatten() {
+        for &(workload_position, workload_object, workload) in candidates.into_iter().flatten() {
             let same_namespace = namespaces_meet(
                 object.namespace.as_deref(),
                 workload_object.namespace.as_deref(),
@@ -187,25 +191,24 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                 .iter()
                 .all(|(key, value)| workload.pod_labels.get(key) == Some(value));
             if same_namespace && matches {
-                env.graph
-                    .connect(*service_node, workload_node, Edge::Selects);
+                edges.push((service_position, workload_position, Edge::Selects));
             }
         }
     }
+    drop(by_label);
 
     // Ingresses and routes to the Services they name, in the same namespace.
-    let mut services_by_name: HashMap<(&str, Option<&str>), NodeIndex> = HashMap::new();
+    let mut services_by_name: HashMap<(&str, Option<&str>), usize> = HashMap::new();
     for (position, object) in objects.iter().enumerate() {
         if object.kind == "Service" {
-            if let Some(Some(node)) = node_of.get(position) {
-                services_by_name.insert((object.name.as_str(), object.namespace.as_deref()), *node);
-            }
+            services_by_name.insert(
+                (object.name.as_str(), object.namespace.as_deref()),
+                position,
+            );
         }
     }
-    for (position, object) in objects.iter().enumerate() {
-        let (Body::Resource { resource, .. }, Some(Some(route_node))) =
-            (&object.body, node_of.get(position))
-        else {
+    for (route_position, object) in objects.iter().enumerate() {
+        let Body::Resource { resource, .. } = &object.body else {
             continue;
         };
         let mut linked = BTreeSet::new();
@@ -215,59 +218,100 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                 .or_else(|| services_by_name.get(&(backend.service.as_str(), None)));
             if let Some(&target) = target {
                 if linked.insert(target) {
-                    env.graph.connect(*route_node, target, Edge::Routes);
+                    edges.push((route_position, target, Edge::Routes));
                 }
             }
+        }
+    }
+    drop(services_by_name);
+
+    let mut node_of = Vec::with_capacity(objects.len());
+    for (object, resolved) in objects.into_iter().zip(resolved) {
+        let node = match object.body {
+            Body::Workload(workload) => {
+                let mut service = workload.service;
+                for (container, env) in service
+                    .containers
+                    .iter_mut()
+                    .zip(resolved.into_iter().flatten())
+                {
+                    container.env = env.vars;
+                    container.env_from_unresolved.extend(env.unresolved);
+                }
+                env.graph.add(Node::Service(service))
+            }
+            Body::Config(source) => env.graph.add(Node::ConfigSource(source)),
+            Body::Resource { resource, .. } => env.graph.add(Node::Resource(resource)),
+        };
+        node_of.push(node);
+    }
+    for (from, to, edge) in edges {
+        if let (Some(&from), Some(&to)) = (node_of.get(from), node_of.get(to)) {
+            env.graph.connect(from, to, edge);
         }
     }
 
     parity_model::link_connections(&mut env.graph);
 }
 
+/// One container's env once its references are resolved.
+struct ResolvedEnv {
+    vars: Vec<EnvVar>,
+    /// `envFrom` sources not in the input, as `configmap/NAME` or `secret/NAME`.
+    unresolved: Vec<String>,
+}
+
 /// Keeps the last object of each kind, namespace and name, which is what `kubectl apply` of the
 /// files in order leaves in the cluster, and reports each repeat so pairing never sees two
 /// services of one name from one side.
 fn drop_duplicates(objects: Vec<K8sObject>, diagnostics: &mut Vec<Diagnostic>) -> Vec<K8sObject> {
-    let key = |object: &K8sObject| {
+    fn key(object: &K8sObject) -> (&str, Option<&str>, &str) {
         (
-            object.kind.clone(),
-            object.namespace.clone(),
-            object.name.clone(),
+            object.kind.as_str(),
+            object.namespace.as_deref(),
+            object.name.as_str(),
         )
-    };
-    let mut last_position = HashMap::new();
-    let mut first_origin = HashMap::new();
-    for (position, object) in objects.iter().enumerate() {
-        last_position.insert(key(object), position);
-        let first = first_origin
-            .entry(key(object))
-            .or_insert_with(|| object.origin.clone());
-        if *first != object.origin {
-            let message = format!(
-                "duplicate {} {} (first defined at {first}); the last definition is used, as kubectl apply leaves it",
-                object.kind, object.name
-            );
-            diagnostics.push(Diagnostic::warning(object.origin.clone(), message));
+    }
+    let keep: Vec<bool> = {
+        let mut last_position = HashMap::with_capacity(objects.len());
+        let mut first_origin = HashMap::with_capacity(objects.len());
+        for (position, object) in objects.iter().enumerate() {
+            last_position.insert(key(object), position);
+            let first = first_origin.entry(key(object)).or_insert(&object.origin);
+            if **first != object.origin {
+                let message = format!(
+                    "duplicate {} {} (first defined at {first}); the last definition is used, as kubectl apply leaves it",
+                    object.kind, object.name
+                );
+                diagnostics.push(Diagnostic::warning(object.origin.clone(), message));
+            }
         }
+        objects
+            .iter()
+            .enumerate()
+            .map(|(position, object)| last_position.get(&key(object)) == Some(&position))
+            .collect()
+    };
+    if keep.iter().all(|kept| *kept) {
+        return objects;
     }
     objects
         .into_iter()
-        .enumerate()
-        .filter(|(position, object)| last_position.get(&key(object)) == Some(position))
-        .map(|(_, object)| object)
+        .zip(keep)
+        .filter_map(|(object, kept)| kept.then_some(object))
         .collect()
 }
 
-/// Fills `container.env` from its plan: `envFrom` sources expanded key by key (a later source
-/// wins over an earlier one), then `env` entries, which win over `envFrom` for the same name.
+/// A container's env from its plan: `envFrom` sources expanded key by key (a later source wins
+/// over an earlier one), then `env` entries, which win over `envFrom` for the same name.
 fn resolve_env(
-    container: &mut Container,
-    plan: &EnvPlan,
+    plan: EnvPlan,
     namespace: Option<&str>,
     index: &SourceIndex<'_>,
     sources: &mut BTreeSet<usize>,
     diagnostics: &mut Vec<Diagnostic>,
-) {
+) -> ResolvedEnv {
+    let mut unresolved = Vec::new();
     let mut from_vars: Vec<EnvVar> = Vec::new();
     for from in &plan.from {
         let word = source_word(from.source);
@@ -291,9 +335,7 @@ fn resolve_env(
                 }
             }
             None => {
-                container
-                    .env_from_unresolved
-                    .push(format!("{word}/{}", from.name));
+                unresolved.push(format!("{word}/{}", from.name));
                 let optional = if from.optional {
                     " (it is optional)"
                 } else {
@@ -307,11 +349,13 @@ fn resolve_env(
             }
         }
     }
-    let explicit: HashSet<&str> = plan.vars.iter().map(|var| var.name.as_str()).collect();
-    from_vars.retain(|var| !explicit.contains(var.name.as_str()));
-    container.env = from_vars;
-    for var in &plan.vars {
-        let mut var = var.clone();
+    let mut vars = {
+        let explicit: HashSet<&str> = plan.vars.iter().map(|var| var.name.as_str()).collect();
+        from_vars.retain(|var| !explicit.contains(var.name.as_str()));
+        from_vars
+    };
+    vars.reserve_exact(plan.vars.len());
+    for mut var in plan.vars {
         if let EnvValue::FromSource {
             source,
             source_name,
@@ -334,8 +378,9 @@ fn resolve_env(
                 }
             }
         }
-        container.env.push(var);
+        vars.push(var);
     }
+    ResolvedEnv { vars, unresolved }
 }
 
 /// A value read from a source: Secret values are always secret; a ConfigMap value is secret when

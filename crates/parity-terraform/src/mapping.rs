@@ -155,6 +155,10 @@ pub(crate) fn map_resources(
 ) {
     let ecs_services = index_ecs_services(resources);
     let mut services: Vec<Service> = Vec::new();
+    // What reaches a service from outside its task or instance (a load balancer target group,
+    // Service Connect, Cloud Run's ingress), by the position of the service in `services`: added
+    // as resources that select it, as a Kubernetes Service selects its pods.
+    let mut exposures: Vec<(usize, Resource)> = Vec::new();
     let mut sources: Vec<ConfigSource> = Vec::new();
     for resource in resources {
         let body = &resource.body;
@@ -254,7 +258,10 @@ pub(crate) fn map_resources(
                 }));
             }
             "aws_ecs_task_definition" => {
-                if let Some(service) = ecs_task(resource, &ecs_services, locate) {
+                if let Some((service, ways_in)) =
+                    ecs_task(resource, &ecs_services, resources, locate)
+                {
+                    exposures.extend(ways_in.into_iter().map(|way| (services.len(), way)));
                     services.push(service);
                 }
             }
@@ -277,6 +284,10 @@ pub(crate) fn map_resources(
                             .map(|n| n as u32);
                     }
                 }
+                let ingress = body
+                    .string("ingress")
+                    .unwrap_or_else(|| "INGRESS_TRAFFIC_ALL".to_owned());
+                exposures.push((services.len(), cloud_run_ingress(&service, ingress, body)));
                 services.push(service);
             }
             "google_cloud_run_service" => {
@@ -291,6 +302,12 @@ pub(crate) fn map_resources(
                         ));
                     }
                 }
+                // The first generation sets ingress with an annotation of the service.
+                let ingress = child(body, "metadata")
+                    .map(|metadata| string_map(&metadata, "annotations"))
+                    .and_then(|annotations| annotations.get("run.googleapis.com/ingress").cloned())
+                    .unwrap_or_else(|| "all".to_owned());
+                exposures.push((services.len(), cloud_run_ingress(&service, ingress, body)));
                 services.push(service);
             }
             "azurerm_container_app" => {
@@ -300,6 +317,23 @@ pub(crate) fn map_resources(
                     let (value, origin) = ingress.attribute("target_port")?;
                     port(number(value)?, None, origin)
                 });
+                if let (Some(ingress), Some(target)) = (child(body, "ingress"), &target_port) {
+                    // Without `external_enabled` the app is reached from its environment only,
+                    // which is still a way in (like a ClusterIP Service).
+                    let external = matches!(
+                        ingress.attribute("external_enabled"),
+                        Some((Value::Bool(true), _))
+                    );
+                    exposures.push((
+                        services.len(),
+                        exposure(
+                            "ContainerAppIngress",
+                            if external { "external" } else { "internal" },
+                            [target.container],
+                            &ingress.origin,
+                        ),
+                    ));
+                }
                 if let Some(template) = child(body, "template") {
                     for container in children(&template, "container") {
                         let mut built = generic_container(&container, &service.name, "secret_name");
@@ -405,7 +439,7 @@ pub(crate) fn map_resources(
         let index = env.graph.add(Node::ConfigSource(source));
         source_indices.insert(key, index);
     }
-    for service in services {
+    for (position, service) in services.into_iter().enumerate() {
         let reads: Vec<(ConfigSourceKind, String)> = service
             .containers
             .iter()
@@ -429,6 +463,10 @@ pub(crate) fn map_resources(
             if let Some(source) = source_indices.get(&key) {
                 env.graph.connect(index, *source, Edge::ReadsConfigFrom);
             }
+        }
+        for (_, way_in) in exposures.iter().filter(|(owner, _)| *owner == position) {
+            let way_in = env.graph.add(Node::Resource(way_in.clone()));
+            env.graph.connect(way_in, index, Edge::Selects);
         }
     }
     // Connection URLs in env values, linked to the services and managed backing services they
@@ -660,8 +698,9 @@ fn index_ecs_services(all: &[ResourceInstance]) -> EcsServices<'_> {
 fn ecs_task(
     task: &ResourceInstance,
     ecs_services: &EcsServices<'_>,
+    all: &[ResourceInstance],
     locate: Locator<'_>,
-) -> Option<Service> {
+) -> Option<(Service, Vec<Resource>)> {
     let body = &task.body;
     let (definitions, origin) = body.attribute("container_definitions")?;
     let definitions = match definitions {
@@ -705,7 +744,7 @@ fn ecs_task(
     let mut service = Service::new(name, kind, service_origin);
     service.replicas = replicas;
     let Value::List(items) = definitions else {
-        return Some(service);
+        return Some((service, Vec::new()));
     };
     for item in &items {
         let Value::Object(_) = item else { continue };
@@ -774,7 +813,192 @@ fn ecs_task(
         }
         service.containers.push(container);
     }
-    Some(service)
+    let ways_in = ecs_service
+        .map(|ecs| ecs_ways_in(ecs, task, all, &service))
+        .unwrap_or_default();
+    Some((service, ways_in))
+}
+
+/// A resource that reaches `ports` of the service it selects.
+fn exposure(
+    kind: &str,
+    name: &str,
+    ports: impl IntoIterator<Item = u16>,
+    origin: &Origin,
+) -> Resource {
+    Resource {
+        kind: kind.to_owned(),
+        api_version: None,
+        name: name.to_owned(),
+        namespace: None,
+        labels: BTreeMap::new(),
+        selector: BTreeMap::new(),
+        ports: ports
+            .into_iter()
+            .map(|port| (port, port.to_string()))
+            .collect(),
+        backends: Vec::new(),
+        origin: origin.clone(),
+    }
+}
+
+/// The name of the resource an attribute refers to: the `name` of
+/// `aws_lb_target_group.api` for `aws_lb_target_group.api.arn` (its address when the name is
+/// not known), or the last part of an ARN written out.
+fn referenced_name(value: &Value, all: &[ResourceInstance], prefix: &str) -> Option<String> {
+    match value {
+        Value::Unknown(unknown) => {
+            let address = parity_model::reference_address(&unknown.what)?;
+            let found = all.iter().find(|resource| {
+                resource.address == format!("{prefix}{address}")
+                    || resource
+                        .address
+                        .strip_prefix(prefix)
+                        .is_some_and(|own| own.split('[').next() == Some(address.as_str()))
+            });
+            Some(
+                found
+                    .and_then(|resource| resource.body.string("name"))
+                    .unwrap_or(address),
+            )
+        }
+        Value::String(arn) => {
+            // `arn:aws:elasticloadbalancing:...:targetgroup/shop-api/6d0ecf831eec9f09`.
+            let last = arn.rsplit(':').next().unwrap_or(arn);
+            let mut segments = last.split('/');
+            let first = segments.next().unwrap_or(last);
+            Some(segments.next().unwrap_or(first).to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// The ways into an ECS service: its load balancers' target groups (`load_balancer {
+/// container_port }`), Service Connect (`service_connect_configuration { service { port_name } }`),
+/// Cloud Map registries (`service_registries`), a public IP (`network_configuration {
+/// assign_public_ip = true }`), and host ports of tasks outside `awsvpc` networking.
+fn ecs_ways_in(
+    ecs: &ResourceInstance,
+    task: &ResourceInstance,
+    all: &[ResourceInstance],
+    service: &Service,
+) -> Vec<Resource> {
+    let body = &ecs.body;
+    let prefix = module_prefix(ecs);
+    let declared: Vec<&Port> = service
+        .containers
+        .iter()
+        .flat_map(|container| &container.ports)
+        .collect();
+    let whole_number = |value: &Value| number(value).and_then(|n| u16::try_from(n as i64).ok());
+    let mut ways = Vec::new();
+    for balancer in children(body, "load_balancer") {
+        let Some(container_port) = balancer
+            .attribute("container_port")
+            .and_then(|(value, _)| whole_number(value))
+        else {
+            continue;
+        };
+        let name = balancer
+            .attribute("target_group_arn")
+            .and_then(|(value, _)| referenced_name(value, all, prefix))
+            .or_else(|| balancer.string("elb_name"))
+            .unwrap_or_else(|| "load balancer".to_owned());
+        ways.push(exposure(
+            "TargetGroup",
+            &name,
+            [container_port],
+            &balancer.origin,
+        ));
+    }
+    for registry in children(body, "service_registries") {
+        let ports: Vec<u16> = match registry
+            .attribute("container_port")
+            .and_then(|(value, _)| whole_number(value))
+        {
+            Some(port) => vec![port],
+            // An A record names the task's address: every port it listens on.
+            None => declared.iter().map(|port| port.container).collect(),
+        };
+        let name = registry
+            .attribute("registry_arn")
+            .and_then(|(value, _)| referenced_name(value, all, prefix))
+            .unwrap_or_else(|| "service discovery".to_owned());
+        ways.push(exposure("ServiceDiscovery", &name, ports, &registry.origin));
+    }
+    if let Some(connect) = child(body, "service_connect_configuration") {
+        let enabled = !matches!(connect.attribute("enabled"), Some((Value::Bool(false), _)));
+        for published in children(&connect, "service").iter().filter(|_| enabled) {
+            let Some(port_name) = published.string("port_name") else {
+                continue;
+            };
+            let ports: Vec<u16> = declared
+                .iter()
+                .filter(|port| port.name.as_deref() == Some(port_name.as_str()))
+                .map(|port| port.container)
+                .collect();
+            let name = published.string("discovery_name").unwrap_or(port_name);
+            ways.push(exposure("ServiceConnect", &name, ports, &published.origin));
+        }
+    }
+    if let Some(network) = child(body, "network_configuration") {
+        if matches!(
+            network.attribute("assign_public_ip"),
+            Some((Value::Bool(true), _))
+        ) {
+            ways.push(exposure(
+                "PublicIP",
+                &service.name,
+                declared.iter().map(|port| port.container),
+                &network.origin,
+            ));
+        }
+    }
+    // Outside `awsvpc` networking a task's ports are bound on the container instance: a host
+    // port opens the container port there (`host` mode opens every port). In `awsvpc` mode (and
+    // on Fargate) `hostPort` is only the container port repeated.
+    let fargate = matches!(
+        task.body.attribute("requires_compatibilities"),
+        Some((Value::List(items), _)) if items.iter().any(|item| item.as_str() == Some("FARGATE"))
+    );
+    let network_mode = task
+        .body
+        .string("network_mode")
+        .unwrap_or_else(|| if fargate { "awsvpc" } else { "bridge" }.to_owned());
+    let host_bound: Vec<&&Port> = declared
+        .iter()
+        .filter(|port| match network_mode.as_str() {
+            "host" => true,
+            "bridge" => port.published.is_some_and(|host| host != 0),
+            _ => false,
+        })
+        .collect();
+    if let Some(first) = host_bound.first() {
+        ways.push(exposure(
+            "HostPort",
+            &network_mode,
+            host_bound.iter().map(|port| port.container),
+            &first.origin,
+        ));
+    }
+    ways
+}
+
+/// Cloud Run's way in: requests to the service's URL go to the one container port it serves
+/// (`ports { container_port }` of the ingress container, 8080 when none is written), whatever
+/// the ingress setting (`INGRESS_TRAFFIC_INTERNAL_ONLY` narrows who may call, like a ClusterIP
+/// Service, but still reaches the port).
+fn cloud_run_ingress(service: &Service, ingress: String, body: &Evaluated) -> Resource {
+    const CLOUD_RUN_DEFAULT_PORT: u16 = 8080;
+    let port = service
+        .containers
+        .iter()
+        .find_map(|container| container.ports.first())
+        .map_or(CLOUD_RUN_DEFAULT_PORT, |port| port.container);
+    let origin = body
+        .attribute("ingress")
+        .map_or(&body.origin, |(_, origin)| origin);
+    exposure("CloudRunIngress", &ingress, [port], origin)
 }
 
 fn module_prefix(resource: &ResourceInstance) -> &str {

@@ -1,8 +1,10 @@
 //! PAR490 `engine-mismatch`.
 
-use parity_model::{Connection, Container, Environment, NodeIndex};
+use parity_model::{BackingService, Connection, Container, Environment, NodeIndex};
 
-use super::engines::{compatible_engines, engine_behind_host, stand_in_for, value_origin};
+use super::engines::{
+    compatible_engines, engine_behind_host, managed_behind, stand_in_for, value_origin,
+};
 use crate::prelude::*;
 
 declare_rule! {
@@ -11,7 +13,11 @@ declare_rule! {
     /// cache or broker it talks to, read from the connection URLs in its env (`sqlite:`,
     /// `postgres://`, `mysql://`, `mongodb+srv://`, `redis://`, `amqp://`, `jdbc:h2:`,
     /// `jdbc:postgresql://`, a path ending in `.db`/`.sqlite`/`.sqlite3`, ...) and from the
-    /// image of the service the URL's host names.
+    /// image of the service the URL's host names. In Terraform a URL is often only partly known
+    /// before apply (`postgres://${aws_db_instance.main.address}:5432/shop`): its scheme is
+    /// read, and the managed resource it names (`aws_db_instance`, `aws_rds_cluster`,
+    /// `aws_elasticache_*`, `google_sql_database_instance`, `azurerm_*` servers, ...) gives the
+    /// engine it really runs.
     ///
     /// SQLite, H2 or an in-memory database on one side and a database server on the other is an
     /// error, as is any other change of engine (PostgreSQL and MySQL). Engines that speak the same
@@ -56,15 +62,25 @@ declare_rule! {
     }
 }
 
-/// The engine a connection reaches: the image behind its host when that is a service of the
-/// same side (a `redis://` URL served by Valkey is Valkey), else the URL's own engine.
-fn reached_engine(env: &Environment, from: NodeIndex, connection: &Connection) -> Option<String> {
+/// The engine a connection reaches, and the managed service that decided it: the engine of the
+/// managed backing service a deploy-time reference in the value names (an `aws_db_instance`'s
+/// `engine`), else the image behind its host when that is a service of the same side (a
+/// `redis://` URL served by Valkey is Valkey), else the URL's own engine.
+fn reached_engine<'e>(
+    env: &'e Environment,
+    from: NodeIndex,
+    connection: &Connection,
+) -> Option<(String, Option<&'e BackingService>)> {
+    if let Some(managed) = managed_behind(&env.graph, from, connection) {
+        return Some((managed.engine.clone(), Some(managed)));
+    }
     let behind = connection
         .host()
         .and_then(|host| engine_behind_host(&env.graph, from, host));
     behind
         .map(str::to_owned)
         .or_else(|| connection.engine.clone())
+        .map(|engine| (engine, None))
 }
 
 fn is_embedded(engine: &str) -> bool {
@@ -132,7 +148,7 @@ impl Rule for EngineMismatch {
                 let Some(prod) = prod_connection(prod_container, pair.prod, &local.var) else {
                     continue;
                 };
-                let (Some(local_engine), Some(prod_engine)) = (
+                let (Some((local_engine, local_managed)), Some((prod_engine, prod_managed))) = (
                     reached_engine(local_env, pair.local_index, local),
                     reached_engine(prod_env, pair.prod_index, prod),
                 ) else {
@@ -154,10 +170,17 @@ impl Rule for EngineMismatch {
                 } else {
                     (Severity::Error, "queries and migrations are not portable")
                 };
+                // Name the managed service when it, not the URL, says what the engine is.
+                let managed = |side: Option<&BackingService>| {
+                    side.map(|backing| format!(" (managed `{}`)", backing.name))
+                        .unwrap_or_default()
+                };
                 let message = format!(
-                    "`{name}` talks to {} locally but {} in prod through `{}`: {why}",
+                    "`{name}` talks to {}{} locally but {}{} in prod through `{}`: {why}",
                     display(&local_engine),
+                    managed(local_managed),
                     display(&prod_engine),
+                    managed(prod_managed),
                     local.var
                 );
                 let mut finding = pair.finding(meta, message);
@@ -309,5 +332,106 @@ mod tests {
             findings[0].message,
             "`s3` runs minio locally as a stand-in for S3 object storage; prod has no such workload and uses the managed service directly"
         );
+    }
+
+    fn partial(parts: &[(&str, bool)]) -> EnvValue {
+        use parity_model::{PartialText, TextPart};
+        EnvValue::Partial(
+            PartialText::for_key(
+                "URL",
+                parts.iter().map(|(text, known)| {
+                    if *known {
+                        TextPart::Known((*text).to_owned())
+                    } else {
+                        TextPart::Unknown((*text).to_owned())
+                    }
+                }),
+            )
+            .unwrap(),
+        )
+    }
+
+    fn managed(address: &str, engine: &str) -> Node {
+        Node::Backing(parity_model::BackingService {
+            name: format!("shop-{engine}"),
+            engine: engine.to_owned(),
+            version: None,
+            address: Some(address.to_owned()),
+            origin: parity_model::Origin::new("prod/main.tf".into(), 40, 1),
+        })
+    }
+
+    #[test]
+    fn the_managed_resource_a_partly_known_url_names_decides_the_engine() {
+        let local = vec![
+            with_env(
+                compose_service("api", 3),
+                &[
+                    ("DATABASE_URL", literal("sqlite:///data/app.db"), 6),
+                    ("CACHE_URL", literal("redis://cache:6379"), 7),
+                ],
+            ),
+            with_image(compose_service("cache", 20), "valkey/valkey:8", 21),
+        ];
+        let mut local = environment(local.into_iter().map(Node::Service).collect());
+        let api = with_env(
+            k8s_workload("api", "Deployment", 1),
+            &[
+                (
+                    "DATABASE_URL",
+                    partial(&[
+                        ("postgres://", true),
+                        ("aws_db_instance.main.address", false),
+                        (":5432/shop", true),
+                    ]),
+                    30,
+                ),
+                (
+                    "CACHE_URL",
+                    // The scheme says Redis; the replication group runs Redis too.
+                    partial(&[
+                        ("rediss://", true),
+                        (
+                            "aws_elasticache_replication_group.cache.primary_endpoint_address",
+                            false,
+                        ),
+                    ]),
+                    31,
+                ),
+            ],
+        );
+        let mut prod = environment(vec![
+            Node::Service(api),
+            managed("aws_db_instance.main", "postgres"),
+            managed("aws_elasticache_replication_group.cache", "redis"),
+        ]);
+        link_connections(&mut local.graph);
+        link_connections(&mut prod.graph);
+        let findings = run_rule_on(&EngineMismatch, &local, &prod);
+        let found: Vec<(&str, Severity, &str)> = findings
+            .iter()
+            .map(|f| (f.key.as_deref().unwrap(), f.severity, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "DATABASE_URL",
+                    Severity::Error,
+                    "`api` talks to SQLite locally but PostgreSQL (managed `shop-postgres`) in prod through `DATABASE_URL`: an embedded database behaves unlike a database server"
+                ),
+                (
+                    "CACHE_URL",
+                    Severity::Note,
+                    "`api` talks to Valkey locally but Redis (managed `shop-redis`) in prod through `CACHE_URL`: the engines speak the same protocol but differ in features and defaults"
+                ),
+            ]
+        );
+        let lines: Vec<u32> = findings[0]
+            .locations
+            .iter()
+            .map(|l| l.origin.line)
+            .collect();
+        assert_eq!(lines, [6, 30]);
     }
 }

@@ -2,8 +2,8 @@
 //! images are local stand-ins for managed services.
 
 use parity_model::{
-    ConfigSourceKind, Edge, EnvSource, EnvValue, EnvVar, Environment, Node, NodeIndex, Origin,
-    ResourceGraph, Service,
+    BackingService, ConfigSourceKind, Connection, Edge, EnvSource, EnvValue, EnvVar, Environment,
+    Node, NodeIndex, Origin, ResourceGraph, Service,
 };
 
 pub(crate) use crate::pairing::image_engine as engine_of_image;
@@ -86,6 +86,26 @@ pub(crate) fn engine_behind_host(
         }
     }
     None
+}
+
+/// The managed backing service at the other end of a connection whose value names it by a
+/// deploy-time reference (`postgres://${aws_db_instance.main.address}:5432/shop` names
+/// `aws_db_instance.main`); the loader linked the two with a `ConnectsTo` edge.
+pub(crate) fn managed_behind<'g>(
+    graph: &'g ResourceGraph,
+    from: NodeIndex,
+    connection: &Connection,
+) -> Option<&'g BackingService> {
+    if connection.references.is_empty() {
+        return None;
+    }
+    graph
+        .edges_from(from)
+        .filter(|(edge, _)| *edge == Edge::ConnectsTo)
+        .find_map(|(_, target)| match graph.node(target) {
+            Some(Node::Backing(backing)) if connection.names(backing) => Some(backing),
+            _ => None,
+        })
 }
 
 /// Where the value of `var` is written: the ConfigMap entry when it comes from one in the input,

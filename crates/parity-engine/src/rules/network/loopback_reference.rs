@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use parity_model::{
-    Container, EnvVar, Service, is_loopback_host, parse_connection_url, parse_host_port,
+    Container, EnvValue, EnvVar, PartialText, Service, is_loopback_host, parse_connection_url,
+    parse_host_port, parse_partial_connection_url,
 };
 
 use crate::prelude::*;
@@ -118,6 +119,30 @@ fn loopback_reference(key: &str, value: &str, siblings: &[EnvVar]) -> Option<Ref
     Some(Reference { host, port })
 }
 
+/// The loopback address a URL only partly known before deploy names
+/// (`http://localhost:${var.port}/`). A host known only at deploy time
+/// (`${aws_db_instance.main.address}`) is never loopback; a port known only then is unknown,
+/// not the scheme's default.
+fn partial_loopback_reference(key: &str, text: &PartialText) -> Option<Reference> {
+    if is_listen_key(key) {
+        return None;
+    }
+    let url = parse_partial_connection_url(text)?;
+    let host = url.host()?;
+    if !is_loopback_host(&host.host) || is_unspecified(&host.host) {
+        return None;
+    }
+    let port_unknown = host.port.is_none() && text.expose_template().contains(":${");
+    Some(Reference {
+        host: host.host.clone(),
+        port: if port_unknown {
+            None
+        } else {
+            url.effective_port()
+        },
+    })
+}
+
 /// `0.0.0.0` and `::` mean "every interface": a listen address, never a destination.
 fn is_unspecified(host: &str) -> bool {
     matches!(host, "0.0.0.0" | "::")
@@ -160,12 +185,13 @@ impl LoopbackReference {
                     if cx.policy().ignores_env(&var.name) {
                         continue;
                     }
-                    let Some(value) = var.value.known() else {
-                        continue;
+                    let reference = match &var.value {
+                        EnvValue::Partial(text) => partial_loopback_reference(&var.name, text),
+                        other => other.known().and_then(|value| {
+                            loopback_reference(&var.name, value.expose(), &container.env)
+                        }),
                     };
-                    let Some(reference) =
-                        loopback_reference(&var.name, value.expose(), &container.env)
-                    else {
+                    let Some(reference) = reference else {
                         continue;
                     };
                     // Something in the pod listens there: a sidecar proxy, or the container itself.
@@ -421,6 +447,47 @@ mod tests {
         assert_eq!(
             findings[0].message,
             "`api` points `DATABASE_URL` at localhost:5432, but inside its container localhost is the container itself, not `db`"
+        );
+    }
+
+    #[test]
+    fn partly_known_urls_are_loopback_only_when_their_written_host_is() {
+        use parity_model::{PartialText, TextPart};
+        let partial = |parts: &[(&str, bool)]| {
+            PartialText::for_key(
+                "URL",
+                parts.iter().map(|(text, known)| {
+                    if *known {
+                        TextPart::Known((*text).to_owned())
+                    } else {
+                        TextPart::Unknown((*text).to_owned())
+                    }
+                }),
+            )
+            .unwrap()
+        };
+        let local = partial_loopback_reference(
+            "METRICS_URL",
+            &partial(&[("http://localhost:", true), ("var.metrics_port", false)]),
+        )
+        .unwrap();
+        assert_eq!((local.host.as_str(), local.port), ("localhost", None));
+        let local = partial_loopback_reference(
+            "API_URL",
+            &partial(&[("http://127.0.0.1:9000/", true), ("var.path", false)]),
+        )
+        .unwrap();
+        assert_eq!((local.host.as_str(), local.port), ("127.0.0.1", Some(9000)));
+        assert!(
+            partial_loopback_reference(
+                "DATABASE_URL",
+                &partial(&[
+                    ("postgres://", true),
+                    ("aws_db_instance.main.address", false),
+                    (":5432/shop", true)
+                ]),
+            )
+            .is_none()
         );
     }
 }

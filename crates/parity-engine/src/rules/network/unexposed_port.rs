@@ -14,6 +14,15 @@ declare_rule! {
     /// opens it. Ingresses, Gateway API routes and LoadBalancers all reach a pod through such a
     /// Service, so without one nothing outside the pod can connect.
     ///
+    /// Services deployed with Terraform are judged by their platform's routing: an ECS service
+    /// (`aws_ecs_service`) is reached through its `load_balancer` target groups (the
+    /// `container_port` they forward to), Service Connect (the port mapping named by
+    /// `port_name`), a Cloud Map `service_registries` entry, a public IP
+    /// (`assign_public_ip = true`), or host ports of tasks outside `awsvpc` networking; a Cloud
+    /// Run service through its URL, which reaches its one container port (8080 unless `ports`
+    /// says otherwise); a Container App through its `ingress` `target_port`. Other workloads (a
+    /// Lambda function, a task definition no service runs) are not judged.
+    ///
     /// When prod declares the process on another port, `port-mismatch` reports that and this
     /// rule stays quiet as long as the moved port is reachable. A service missing on one side is
     /// `missing-service`'s business alone.
@@ -47,9 +56,77 @@ declare_rule! {
     }
 }
 
+/// How a platform routes to its workloads, for the platforms whose routing the graph models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Platform {
+    /// Services select pods; Ingresses and Gateway routes reach Services; `hostPort` opens a
+    /// port on the node.
+    Kubernetes,
+    /// Load balancer target groups, Service Connect, Cloud Map registries, a public IP, host
+    /// ports outside `awsvpc` networking (Terraform `aws_ecs_service`).
+    Ecs,
+    /// Requests to the service URL reach its one container port.
+    CloudRun,
+    /// The app's ingress reaches its target port.
+    ContainerApps,
+}
+
+impl Platform {
+    fn of(service: &Service) -> Option<Self> {
+        match &service.kind {
+            ServiceKind::Kubernetes(_) => Some(Platform::Kubernetes),
+            ServiceKind::Other(kind) => match kind.as_str() {
+                "aws_ecs_service" => Some(Platform::Ecs),
+                "google_cloud_run_service" | "google_cloud_run_v2_service" => {
+                    Some(Platform::CloudRun)
+                }
+                "azurerm_container_app" => Some(Platform::ContainerApps),
+                _ => None,
+            },
+            ServiceKind::ComposeService => None,
+        }
+    }
+
+    /// Why nothing reaches the workload, when nothing selects it.
+    fn nothing_selects(self) -> &'static str {
+        match self {
+            Platform::Kubernetes => "no Service selects the prod workload",
+            Platform::Ecs => {
+                "the ECS service has no load balancer, Service Connect, service discovery registry or public IP"
+            }
+            Platform::CloudRun => "the Cloud Run service has no ingress",
+            Platform::ContainerApps => "the container app has no ingress",
+        }
+    }
+}
+
+/// One way in, as the message names it.
+fn describe_way_in(way: &Resource) -> String {
+    let ports: Vec<&str> = way.ports.iter().map(|(_, t)| t.as_str()).collect();
+    let ports = ports.join(", ");
+    match way.kind.as_str() {
+        "TargetGroup" => format!(
+            "load balancer target group `{}` (container port {ports})",
+            way.name
+        ),
+        "ServiceConnect" => format!("Service Connect `{}` (container port {ports})", way.name),
+        "ServiceDiscovery" => format!("service discovery `{}` (container port {ports})", way.name),
+        "PublicIP" => format!("its public IP (container ports {ports})"),
+        "HostPort" => format!(
+            "host ports in {} network mode (container ports {ports})",
+            way.name
+        ),
+        "CloudRunIngress" => format!("Cloud Run ingress `{}` (container port {ports})", way.name),
+        "ContainerAppIngress" => format!("its {} ingress (target port {ports})", way.name),
+        _ => format!("{} (targetPort {ports})", way.name),
+    }
+}
+
 /// The container ports of the prod pod that something reaches: targets of the Services that
-/// select it (numbers, or names resolved through the pod's port names) and host ports.
-fn reached_ports(services: &[&Resource], pod: &Service) -> BTreeSet<u16> {
+/// select it (numbers, or names resolved through the pod's port names) and, on Kubernetes, host
+/// ports. (An ECS task's `hostPort` is the container port repeated under `awsvpc` networking;
+/// the loader models the host ports that do open something as a way in of their own.)
+fn reached_ports(services: &[&Resource], pod: &Service, platform: Platform) -> BTreeSet<u16> {
     let mut reached = BTreeSet::new();
     for service in services {
         for (_, target) in &service.ports {
@@ -67,13 +144,15 @@ fn reached_ports(services: &[&Resource], pod: &Service) -> BTreeSet<u16> {
             }
         }
     }
-    reached.extend(
-        pod.containers
-            .iter()
-            .flat_map(|container| &container.ports)
-            .filter(|port| port.published.is_some())
-            .map(|port| port.container),
-    );
+    if platform == Platform::Kubernetes {
+        reached.extend(
+            pod.containers
+                .iter()
+                .flat_map(|container| &container.ports)
+                .filter(|port| port.published.is_some())
+                .map(|port| port.container),
+        );
+    }
     reached
 }
 
@@ -103,19 +182,32 @@ impl Rule for UnexposedPort {
             let Some((local_container, prod_container)) = pair.containers() else {
                 continue;
             };
-            // Only Kubernetes routing (Services, Ingresses, Gateway routes) is modelled; an ECS
-            // service behind a load balancer or a Cloud Run service has its own way in, which
-            // the graph does not describe yet, so saying "nothing routes to it" would be a guess.
-            if !matches!(pair.prod.kind, ServiceKind::Kubernetes(_)) {
+            // Only platforms whose routing the graph models are judged (Kubernetes, and from
+            // Terraform ECS, Cloud Run and Container Apps); elsewhere (a Lambda, a bare task
+            // definition) "nothing routes to it" would be a guess.
+            let Some(platform) = Platform::of(pair.prod) else {
                 continue;
-            }
+            };
             let selecting: Vec<&Resource> = cx.prod_selectors(pair.prod_index).collect();
-            let reached = reached_ports(&selecting, pair.prod);
+            let reached = reached_ports(&selecting, pair.prod, platform);
             let declared: BTreeSet<u16> = pair
                 .prod
                 .containers
                 .iter()
                 .flat_map(|container| container.ports.iter().map(|port| port.container))
+                .collect();
+            // Ports prod declares or routes to that nothing local publishes: where a local port
+            // may have moved to.
+            let local_ports: BTreeSet<u16> = local_container
+                .ports
+                .iter()
+                .filter(|port| port.published.is_some())
+                .map(|port| port.container)
+                .collect();
+            let moved_to: BTreeSet<u16> = declared
+                .union(&reached)
+                .filter(|port| !local_ports.contains(port))
+                .copied()
                 .collect();
             let name = pair.display_name();
             let mut seen = BTreeSet::new();
@@ -127,13 +219,23 @@ impl Rule for UnexposedPort {
                     continue;
                 }
                 // The process moved to another port in prod: `port-mismatch` says so, and the
-                // moved port being reachable is what matters here.
-                if !declared.contains(&port.container) && !reached.is_empty() {
+                // moved port being reachable is what matters here. A port with nowhere to have
+                // moved to (prod serves only the other published ports: a debugger published
+                // beside the app) is simply not reached.
+                if !declared.contains(&port.container)
+                    && !reached.is_empty()
+                    && !moved_to.is_empty()
+                {
                     continue;
                 }
                 let routes = routes_to(cx, &selecting);
                 let why = if selecting.is_empty() {
-                    "no Service selects the prod workload".to_owned()
+                    platform.nothing_selects().to_owned()
+                } else if platform != Platform::Kubernetes {
+                    let mut ways: Vec<String> =
+                        selecting.iter().map(|way| describe_way_in(way)).collect();
+                    ways.sort();
+                    format!("its ways in target other ports: {}", ways.join("; "))
                 } else {
                     let names: Vec<String> = selecting
                         .iter()
@@ -247,21 +349,84 @@ mod tests {
         assert_eq!(lines, [6, 21]);
     }
 
-    #[test]
-    fn workloads_outside_kubernetes_are_not_judged() {
-        // An ECS service or Cloud Run service has a way in the graph does not model yet.
+    /// A prod service of `kind` with container port 8080 (host port 8080, as ECS task
+    /// definitions often repeat it), the ways in given, against a local service publishing 8080.
+    fn run_terraform(kind: &str, ways_in: &[(&str, &str, u16)]) -> Vec<Finding> {
         let local_service = published(
             with_ports(compose_service("web", 3), &[(8080, Protocol::Tcp, 5)]),
             8080,
         );
         let local = environment(vec![Node::Service(local_service)]);
-        let mut ecs = with_ports(
-            k8s_workload("web", "Deployment", 1),
-            &[(8080, Protocol::Tcp, 20)],
+        let mut workload = published(
+            with_ports(
+                k8s_workload("web", "Deployment", 1),
+                &[(8080, Protocol::Tcp, 20)],
+            ),
+            8080,
         );
-        ecs.kind = parity_model::ServiceKind::Other("aws_ecs_service".into());
-        let prod = environment(vec![Node::Service(ecs)]);
-        assert!(run_rule_on(&UnexposedPort, &local, &prod).is_empty());
+        workload.kind = ServiceKind::Other(kind.into());
+        let mut prod = environment(vec![Node::Service(workload)]);
+        let index = prod.graph.services().map(|(i, _)| i).next().unwrap();
+        for (way_kind, name, port) in ways_in {
+            let mut way = k8s_service(name, &[(*port, &port.to_string())], 40);
+            way.kind = (*way_kind).to_owned();
+            let way = prod.graph.add(Node::Resource(way));
+            prod.graph.connect(way, index, Edge::Selects);
+        }
+        run_rule_on(&UnexposedPort, &local, &prod)
+    }
+
+    #[test]
+    fn ecs_services_are_reached_through_their_target_groups() {
+        // No way in: an ECS task's `hostPort` opens nothing under awsvpc networking.
+        let findings = run_terraform("aws_ecs_service", &[]);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].message,
+            "port 8080 of `web` is published locally (8080:8080) but nothing in prod routes to it: the ECS service has no load balancer, Service Connect, service discovery registry or public IP"
+        );
+        let lines: Vec<u32> = findings[0]
+            .locations
+            .iter()
+            .map(|l| l.origin.line)
+            .collect();
+        assert_eq!(lines, [5, 20]);
+        assert!(run_terraform("aws_ecs_service", &[("TargetGroup", "shop-api", 8080)]).is_empty());
+        // Ways in for another port only (prod still declares 8080, so it did not move).
+        let findings = run_terraform(
+            "aws_ecs_service",
+            &[
+                ("TargetGroup", "shop-admin", 9000),
+                ("ServiceConnect", "api", 9000),
+            ],
+        );
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.ends_with(
+            "its ways in target other ports: Service Connect `api` (container port 9000); load balancer target group `shop-admin` (container port 9000)"
+        ));
+    }
+
+    #[test]
+    fn cloud_run_reaches_one_port_and_other_platforms_are_not_judged() {
+        assert!(
+            run_terraform(
+                "google_cloud_run_v2_service",
+                &[("CloudRunIngress", "INGRESS_TRAFFIC_ALL", 8080)]
+            )
+            .is_empty()
+        );
+        let findings = run_terraform(
+            "google_cloud_run_v2_service",
+            &[("CloudRunIngress", "INGRESS_TRAFFIC_ALL", 3000)],
+        );
+        // The process moved to 3000 in prod: port-mismatch's business, unless prod still
+        // declares 8080.
+        assert_eq!(findings.len(), 1);
+        assert!(findings[0].message.ends_with(
+            "its ways in target other ports: Cloud Run ingress `INGRESS_TRAFFIC_ALL` (container port 3000)"
+        ));
+        // A Lambda function has no port to route to; it is not judged.
+        assert!(run_terraform("aws_lambda_function", &[]).is_empty());
     }
 
     #[test]

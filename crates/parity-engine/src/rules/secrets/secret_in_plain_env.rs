@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use parity_model::{
-    ConfigSourceKind, Edge, EnvValue, Origin, REDACTED, looks_secret_value, parse_connection_url,
+    ConfigSourceKind, Edge, EnvValue, Origin, PartialText, REDACTED, looks_secret_value,
+    parse_connection_url, parse_partial_connection_url,
 };
 
 use crate::prelude::*;
@@ -210,6 +211,19 @@ fn why_secret(key: &str, value: &str) -> Option<String> {
     secret_key(key).then(|| "its name says it is a secret".to_owned())
 }
 
+/// Why a value only partly known before deploy is reported: when what is written of it is a
+/// credential (a URL whose password is written, a well-known token format). The parts known only
+/// at deploy time come from other resources and are no literal; the key alone says nothing
+/// about the written parts.
+fn why_partly_secret(text: &PartialText) -> Option<String> {
+    if let Some(format) = text.known_parts().find_map(looks_secret_value) {
+        return Some(format!("its value looks like {format}"));
+    }
+    parse_partial_connection_url(text)
+        .is_some_and(|url| url.has_password)
+        .then(|| "its value looks like a URL with a password".to_owned())
+}
+
 impl Rule for SecretInPlainEnv {
     fn check(&self, cx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let meta = self.meta();
@@ -235,13 +249,15 @@ impl Rule for SecretInPlainEnv {
             let paired = local_of(&service.name);
             for container in &service.containers {
                 for var in &container.env {
-                    let EnvValue::Literal(text) = &var.value else {
-                        continue;
+                    let why = match &var.value {
+                        EnvValue::Literal(text) => why_secret(&var.name, text.expose()),
+                        EnvValue::Partial(text) => why_partly_secret(text),
+                        _ => continue,
                     };
                     if cx.policy().ignores_env(&var.name) {
                         continue;
                     }
-                    let Some(why) = why_secret(&var.name, text.expose()) else {
+                    let Some(why) = why else {
                         continue;
                     };
                     let shown_name = paired
@@ -462,5 +478,87 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn partly_known_values_count_only_their_written_parts() {
+        use parity_model::{PartialText, TextPart};
+        let partial = |key: &str, parts: &[(&str, bool)]| {
+            EnvValue::Partial(
+                PartialText::for_key(
+                    key,
+                    parts.iter().map(|(text, known)| {
+                        if *known {
+                            TextPart::Known((*text).to_owned())
+                        } else {
+                            TextPart::Unknown((*text).to_owned())
+                        }
+                    }),
+                )
+                .unwrap(),
+            )
+        };
+        let prod = vec![with_env(
+            k8s_workload("api", "Deployment", 1),
+            &[
+                (
+                    "DATABASE_URL",
+                    partial(
+                        "DATABASE_URL",
+                        &[
+                            ("postgres://shop:hunter2@", true),
+                            ("aws_db_instance.main.address", false),
+                            (":5432/shop", true),
+                        ],
+                    ),
+                    30,
+                ),
+                (
+                    "REPLICA_URL",
+                    partial(
+                        "REPLICA_URL",
+                        &[
+                            ("postgres://shop:", true),
+                            ("random_password.db.result", false),
+                            ("@", true),
+                            ("aws_db_instance.replica.address", false),
+                        ],
+                    ),
+                    31,
+                ),
+                (
+                    "DB_PASSWORD",
+                    partial(
+                        "DB_PASSWORD",
+                        &[("v1-", true), ("random_password.db.result", false)],
+                    ),
+                    32,
+                ),
+                (
+                    "CACHE_URL",
+                    partial(
+                        "CACHE_URL",
+                        &[
+                            ("redis://", true),
+                            ("aws_elasticache_cluster.cache.address", false),
+                        ],
+                    ),
+                    33,
+                ),
+            ],
+        )];
+        let findings = run_rule(&SecretInPlainEnv, Vec::new(), prod);
+        let got: Vec<(&str, &str)> = findings
+            .iter()
+            .map(|f| (f.key.as_deref().unwrap(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "DATABASE_URL",
+                "`api` sets `DATABASE_URL` as a literal in prod (its value looks like a URL with a password): it should come from a Secret"
+            )]
+        );
+        assert!(!format!("{findings:?}").contains("hunter2"));
     }
 }

@@ -241,6 +241,8 @@ impl<'a> Scope<'a> {
                 for (key, value) in object.iter() {
                     let key_text = match key {
                         ObjectKey::Ident(ident) => ident.value().as_str().to_owned(),
+                        // A bare `null` key is the name "null", like any bare word.
+                        ObjectKey::Expression(Expression::Null(_)) => "null".to_owned(),
                         ObjectKey::Expression(key_expr) => {
                             let key_value = self.eval(key_expr)?;
                             match key_value {
@@ -269,17 +271,23 @@ impl<'a> Scope<'a> {
             Expression::Variable(ident) => self.traverse(ident.value().as_str(), &[], &origin()),
             Expression::Conditional(conditional) => {
                 let condition = self.eval(&conditional.cond_expr)?;
-                match to_bool(&condition) {
-                    Some(true) => self.eval(&conditional.true_expr),
-                    Some(false) => self.eval(&conditional.false_expr),
-                    None => match condition {
-                        Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
-                        other => Err(EvalError::new(
-                            self.origin_of(conditional.cond_expr.span()),
-                            format!("condition must be a bool, not {}", other.type_name()),
-                        )),
-                    },
-                }
+                let (chosen, other) = match to_bool(&condition) {
+                    Some(true) => (&conditional.true_expr, &conditional.false_expr),
+                    Some(false) => (&conditional.false_expr, &conditional.true_expr),
+                    None => {
+                        return match condition {
+                            Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
+                            other => Err(EvalError::new(
+                                self.origin_of(conditional.cond_expr.span()),
+                                format!("condition must be a bool, not {}", other.type_name()),
+                            )),
+                        };
+                    }
+                };
+                // Both results take one type (`true ? 1 : "a"` is `"1"`); as in Terraform, an
+                // error in the result not chosen is ignored.
+                functions::unify_with(self.eval(chosen)?, self.eval(other).ok())
+                    .map_err(|message| EvalError::new(origin(), message))
             }
             Expression::FuncCall(call) => {
                 let name = call.name.name.value().as_str();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use parity_model::Origin;
+use unicode_segmentation::UnicodeSegmentation;
 
 use crate::eval::{EvalError, EvalResult, Scope, SourceFile, to_bool, to_number};
 use crate::value::{Value, encode_json, encode_yaml, format_number, from_yaml};
@@ -57,6 +58,7 @@ pub const FUNCTIONS: &[&str] = &[
     "split",
     "startswith",
     "strcontains",
+    "strrev",
     "substr",
     "templatefile",
     "title",
@@ -296,6 +298,9 @@ fn apply(
             }
         }
         "concat" => {
+            if values.is_empty() {
+                return Err("takes at least 1 argument".to_owned());
+            }
             let mut out = Vec::new();
             for (position, value) in values.into_iter().enumerate() {
                 match value {
@@ -321,7 +326,7 @@ fn apply(
         "distinct" => {
             let [value] = exactly(values)?;
             let mut out: Vec<Value> = Vec::new();
-            for item in list_arg(value, "the argument")? {
+            for item in unify(list_arg(value, "the argument")?)? {
                 if !out.contains(&item) {
                     out.push(item);
                 }
@@ -427,25 +432,32 @@ fn apply(
                 return text(regex.replace_all(&value, replacement.as_str()).into_owned());
             }
             if search.is_empty() {
-                return text(value);
+                // Go's strings.Replace inserts the replacement before every character and at
+                // the end.
+                let mut out = String::with_capacity(value.len() * (replacement.len() + 1));
+                for character in value.chars() {
+                    out.push_str(&replacement);
+                    out.push(character);
+                }
+                out.push_str(&replacement);
+                return text(out);
             }
             text(value.replace(&search, &replacement))
         }
-        "lower" => string_fn(values, |s| s.to_lowercase()),
-        "upper" => string_fn(values, |s| s.to_uppercase()),
+        "lower" => string_fn(values, |s| s.chars().map(simple_lowercase).collect()),
+        "upper" => string_fn(values, |s| s.chars().map(simple_uppercase).collect()),
         "title" => string_fn(values, |s| {
+            // Go's strings.Title: a letter after a separator is upper-cased; letters, digits
+            // and `_` are not separators, nor is non-ASCII punctuation.
             let mut out = String::with_capacity(s.len());
-            let mut at_word_start = true;
+            let mut after_separator = true;
             for c in s.chars() {
-                if at_word_start && c.is_alphabetic() {
-                    out.extend(c.to_uppercase());
-                } else {
-                    out.push(c);
-                }
-                at_word_start = !c.is_alphanumeric();
+                out.push(if after_separator { title_case(c) } else { c });
+                after_separator = is_title_separator(c);
             }
             out
         }),
+        "strrev" => string_fn(values, |s| s.graphemes(true).rev().collect()),
         "trimspace" => string_fn(values, |s| s.trim().to_owned()),
         "chomp" => string_fn(values, |s| s.trim_end_matches(['\n', '\r']).to_owned()),
         "trimprefix" => {
@@ -477,28 +489,29 @@ fn apply(
             text(value.trim_matches(|c| cutset.contains(&c)).to_owned())
         }
         "substr" => {
+            // Offsets and lengths count grapheme clusters (`"👍🏽"` is one), as Terraform does.
             let [value, offset, length] = exactly(values)?;
-            let chars: Vec<char> = string_arg(&value, "the string")?.chars().collect();
-            let total = chars.len() as i64;
-            let mut offset = number_arg(&offset, "the offset")? as i64;
-            let length = number_arg(&length, "the length")? as i64;
+            let value = string_arg(&value, "the string")?;
+            let graphemes: Vec<&str> = value.graphemes(true).collect();
+            let total = graphemes.len() as i64;
+            let mut offset = whole_number(&offset, "the offset")?;
+            let length = whole_number(&length, "the length")?;
             if offset < 0 {
-                offset += total;
+                offset = (offset + total).max(0);
             }
-            if offset < 0 || offset > total {
-                return Err("offset is out of range".to_owned());
+            if offset >= total {
+                return text(String::new());
             }
             let end = if length < 0 {
                 total
             } else {
-                (offset + length).min(total)
+                offset.saturating_add(length).min(total)
             };
             text(
-                chars
+                graphemes
                     .get(offset as usize..end.max(offset) as usize)
                     .unwrap_or_default()
-                    .iter()
-                    .collect(),
+                    .concat(),
             )
         }
         "startswith" | "endswith" | "strcontains" => {
@@ -514,6 +527,9 @@ fn apply(
         "contains" => {
             let [list, item] = exactly(values)?;
             let list = list_arg(list, "the first argument")?;
+            if item == Value::Null {
+                return Err("the value to look for must not be null".to_owned());
+            }
             Ok(Value::Bool(list.contains(&item)))
         }
         "index" => {
@@ -527,7 +543,7 @@ fn apply(
         "length" => {
             let [value] = exactly(values)?;
             Ok(Value::Number(match &value {
-                Value::String(text) => text.chars().count() as f64,
+                Value::String(text) => text.graphemes(true).count() as f64,
                 Value::List(items) => items.len() as f64,
                 Value::Object(map) => map.len() as f64,
                 other => return Err(format!("cannot take the length of a {}", other.type_name())),
@@ -569,6 +585,9 @@ fn apply(
             let index = number_arg(&index, "the index")?;
             if index < 0.0 {
                 return Err("the index must not be negative".to_owned());
+            }
+            if index.fract() != 0.0 {
+                return Err(format!("the index must be a whole number, not {index}"));
             }
             let position = (index as usize) % list.len();
             list.into_iter()
@@ -621,6 +640,14 @@ fn apply(
             if step == 0.0 {
                 return Err("the step must not be zero".to_owned());
             }
+            if (start < limit && step < 0.0) || (start > limit && step > 0.0) {
+                return Err(format!(
+                    "a step of {} cannot go from {} to {}",
+                    format_number(step),
+                    format_number(start),
+                    format_number(limit)
+                ));
+            }
             let mut out = Vec::new();
             let mut current = start;
             while (step > 0.0 && current < limit) || (step < 0.0 && current > limit) {
@@ -633,11 +660,12 @@ fn apply(
             Ok(Value::List(out))
         }
         "coalesce" => {
-            for value in &values {
+            // The arguments are first converted to one type: `coalesce(1, "b")` is `"1"`.
+            for value in unify(values)? {
                 match value {
                     Value::Null => {}
                     Value::String(text) if text.is_empty() => {}
-                    other => return Ok(other.clone()),
+                    other => return Ok(other),
                 }
             }
             Err("no non-null, non-empty argument".to_owned())
@@ -695,6 +723,10 @@ fn apply(
             let [value] = exactly(values)?;
             match value {
                 Value::Null => Ok(Value::Null),
+                // Unlike the operators' conversion, no surrounding spaces are allowed.
+                Value::String(text) if text.trim() != text => {
+                    Err(format!("cannot convert {text:?} to a number"))
+                }
                 other => to_number(&other)
                     .map(Value::Number)
                     .ok_or_else(|| format!("cannot convert {} to a number", describe(&other))),
@@ -712,7 +744,8 @@ fn apply(
         "tolist" => {
             let [value] = exactly(values)?;
             match value {
-                Value::List(items) => Ok(Value::List(items)),
+                Value::List(items) => unify(items).map(Value::List),
+                Value::Null => Ok(Value::Null),
                 Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
                 other => Err(format!("cannot convert a {} to a list", other.type_name())),
             }
@@ -722,13 +755,14 @@ fn apply(
             match value {
                 Value::List(items) => {
                     let mut out: Vec<Value> = Vec::new();
-                    for item in items {
+                    for item in unify(items)? {
                         if !out.contains(&item) {
                             out.push(item);
                         }
                     }
                     Ok(Value::List(sort_set(out)))
                 }
+                Value::Null => Ok(Value::Null),
                 Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
                 other => Err(format!("cannot convert a {} to a set", other.type_name())),
             }
@@ -736,7 +770,11 @@ fn apply(
         "tomap" => {
             let [value] = exactly(values)?;
             match value {
-                Value::Object(map) => Ok(Value::Object(map)),
+                Value::Object(map) => {
+                    let (keys, items): (Vec<String>, Vec<Value>) = map.into_iter().unzip();
+                    Ok(Value::Object(keys.into_iter().zip(unify(items)?).collect()))
+                }
+                Value::Null => Ok(Value::Null),
                 Value::Unknown(unknown) => Ok(Value::Unknown(unknown)),
                 other => Err(format!("cannot convert a {} to a map", other.type_name())),
             }
@@ -815,6 +853,172 @@ fn apply(
     }
 }
 
+/// Converts values to one type, as Terraform does for the elements of a list, set or map and
+/// for the arguments of `coalesce`: primitives of different types become strings (`[1, "a"]` as
+/// a list is `["1", "a"]`), but a number and a bool have no common type; collections are
+/// unified element by element. Nulls and unknowns fit any type.
+pub(crate) fn unify(values: Vec<Value>) -> Fallible<Vec<Value>> {
+    let mut kinds = [false; 5];
+    for value in &values {
+        let kind = match value {
+            Value::String(_) => 0,
+            Value::Number(_) => 1,
+            Value::Bool(_) => 2,
+            Value::List(_) => 3,
+            Value::Object(_) => 4,
+            Value::Null | Value::Unknown(_) => continue,
+        };
+        if let Some(seen) = kinds.get_mut(kind) {
+            *seen = true;
+        }
+    }
+    let [string, number, boolean, list, object] = kinds;
+    let primitive = string || number || boolean;
+    if (primitive && (list || object)) || (list && object) {
+        return Err("all values must have the same type".to_owned());
+    }
+    if number && boolean && !string {
+        return Err(
+            "all values must have the same type (a number and a bool have none)".to_owned(),
+        );
+    }
+    if string && (number || boolean) {
+        return Ok(values
+            .into_iter()
+            .map(|value| match value.to_template_string() {
+                Some(text) => Value::String(text),
+                None => value,
+            })
+            .collect());
+    }
+    if list {
+        // Every element of every list, unified together, then put back in place.
+        let lengths: Vec<usize> = values
+            .iter()
+            .map(|value| match value {
+                Value::List(items) => items.len(),
+                _ => 0,
+            })
+            .collect();
+        let mut shapes = Vec::with_capacity(values.len());
+        let mut elements = Vec::new();
+        for value in values {
+            match value {
+                Value::List(items) => {
+                    shapes.push(None);
+                    elements.extend(items);
+                }
+                other => shapes.push(Some(other)),
+            }
+        }
+        let mut elements = unify(elements)?.into_iter();
+        return Ok(shapes
+            .into_iter()
+            .zip(lengths)
+            .map(|(shape, length)| match shape {
+                Some(other) => other,
+                None => Value::List(elements.by_ref().take(length).collect()),
+            })
+            .collect());
+    }
+    if object {
+        // Attribute by attribute: `[{a = 1}, {a = "x"}]` as a set is `[{a = "1"}, {a = "x"}]`.
+        let mut attributes: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for value in &values {
+            if let Value::Object(map) = value {
+                for (key, item) in map {
+                    attributes
+                        .entry(key.clone())
+                        .or_default()
+                        .push(item.clone());
+                }
+            }
+        }
+        let mut unified: BTreeMap<String, std::vec::IntoIter<Value>> = BTreeMap::new();
+        for (key, items) in attributes {
+            unified.insert(key, unify(items)?.into_iter());
+        }
+        return Ok(values
+            .into_iter()
+            .map(|value| match value {
+                Value::Object(map) => Value::Object(
+                    map.into_keys()
+                        .map(|key| {
+                            let item = unified
+                                .get_mut(&key)
+                                .and_then(Iterator::next)
+                                .unwrap_or(Value::Null);
+                            (key, item)
+                        })
+                        .collect(),
+                ),
+                other => other,
+            })
+            .collect());
+    }
+    Ok(values)
+}
+
+/// `chosen` converted to the type it shares with `other` (the result a conditional did not
+/// pick; `None` when it fails to evaluate, which leaves `chosen` as it is).
+pub(crate) fn unify_with(chosen: Value, other: Option<Value>) -> Fallible<Value> {
+    let Some(other) = other else {
+        return Ok(chosen);
+    };
+    let mut unified = unify(vec![chosen, other]).map_err(|_| {
+        "the true and false results of a conditional must have consistent types".to_owned()
+    })?;
+    Ok(unified.swap_remove(0))
+}
+
+/// Go's `unicode.ToUpper`: one character to one character; a character whose upper case is
+/// several characters (`ß`) stays as it is.
+fn simple_uppercase(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// Go's `unicode.ToLower`: one character to one character, with no final-sigma rule (`ΣΑΣ` is
+/// `σασ`); `İ`, whose full lower case is `i` and a combining dot, becomes `i`.
+fn simple_lowercase(c: char) -> char {
+    c.to_lowercase().next().unwrap_or(c)
+}
+
+/// Go's `unicode.ToTitle`: the upper case, except for the four digraphs that have a title case
+/// of their own (`ǆ` is `ǅ`, not `Ǆ`).
+fn title_case(c: char) -> char {
+    match c {
+        'Ǆ' | 'ǅ' | 'ǆ' => 'ǅ',
+        'Ǉ' | 'ǈ' | 'ǉ' => 'ǈ',
+        'Ǌ' | 'ǋ' | 'ǌ' => 'ǋ',
+        'Ǳ' | 'ǲ' | 'ǳ' => 'ǲ',
+        other => simple_uppercase(other),
+    }
+}
+
+/// Go's `strings.Title` word separators.
+fn is_title_separator(c: char) -> bool {
+    if c.is_ascii() {
+        !(c.is_ascii_alphanumeric() || c == '_')
+    } else if c.is_alphanumeric() {
+        false
+    } else {
+        c.is_whitespace()
+    }
+}
+
+/// A number argument that must be whole (an offset, a length).
+fn whole_number(value: &Value, what: &str) -> Fallible<i64> {
+    let number = number_arg(value, what)?;
+    if number.fract() != 0.0 {
+        return Err(format!("{what} must be a whole number, not {number}"));
+    }
+    Ok(number as i64)
+}
+
 fn describe(value: &Value) -> String {
     match value {
         Value::String(text) => format!("{text:?}"),
@@ -859,6 +1063,65 @@ fn flatten_into(items: Vec<Value>, out: &mut Vec<Value>, depth: usize) -> Fallib
     Ok(())
 }
 
+/// Go's `%e`, `%E`, `%g` and `%G` (precision 6 for `%e`, shortest for `%g`; an exponent of at
+/// least two digits with its sign, `1.234500e+03`).
+fn go_float(number: f64, verb: char, precision: Option<usize>) -> String {
+    let scientific = |digits: usize| {
+        // Rust writes `1.2345e3`: split off the exponent and write it the Go way.
+        let text = format!("{number:.digits$e}");
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((text.as_str(), "0"));
+        let exponent: i32 = exponent.parse().unwrap_or(0);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    };
+    let text = match verb {
+        'e' | 'E' => scientific(precision.unwrap_or(6)),
+        _ => {
+            // Shortest digits that round-trip, in exponent form when the exponent is below -4
+            // or at least the precision (21 digits when none is given, as Go's %g does for
+            // the shortest form of a float64 up to 1e21).
+            let shortest = format!("{number:e}");
+            let (mantissa, exponent) = shortest.split_once('e').unwrap_or((shortest.as_str(), "0"));
+            let exponent: i32 = exponent.parse().unwrap_or(0);
+            let significant = mantissa.chars().filter(char::is_ascii_digit).count();
+            let limit = precision.map_or(21, |p| p.max(1) as i32);
+            if let Some(p) = precision {
+                let digits = p.max(1);
+                if exponent < -4 || exponent >= limit {
+                    let text = scientific(digits - 1);
+                    trim_go_zeros(&text)
+                } else {
+                    let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
+                    trim_go_zeros(&format!("{number:.decimals$}"))
+                }
+            } else if exponent < -4 || exponent >= limit {
+                scientific(significant.saturating_sub(1))
+            } else {
+                format!("{number}")
+            }
+        }
+    };
+    if verb.is_ascii_uppercase() {
+        text.to_uppercase()
+    } else {
+        text
+    }
+}
+
+/// `%g` with a precision drops trailing zeros of the fraction (`1.50` is `1.5`).
+fn trim_go_zeros(text: &str) -> String {
+    let (number, exponent) = match text.find('e') {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let number = if number.contains('.') {
+        number.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        number
+    };
+    format!("{number}{exponent}")
+}
+
 /// Turns Go's `$1`/`${1}` replacement syntax into the Rust regex crate's `${1}`.
 fn go_replacement(replacement: &str) -> String {
     let mut out = String::with_capacity(replacement.len());
@@ -898,6 +1161,8 @@ fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
     let mut out = String::new();
     let mut chars = spec.chars().peekable();
     let mut next_arg = 0;
+    // With explicit argument numbers, arguments may be used in any order or not at all.
+    let mut reordered = false;
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
@@ -910,14 +1175,34 @@ fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
         }
         let mut left = false;
         let mut zero = false;
+        let mut sharp = false;
         while let Some(flag) = chars.peek().copied() {
             match flag {
                 '-' => left = true,
                 '0' => zero = true,
-                '+' | ' ' | '#' => {}
+                '#' => sharp = true,
+                '+' | ' ' => {}
                 _ => break,
             }
             chars.next();
+        }
+        // `%[2]s`: an explicit argument number, which the following verbs continue from.
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            let mut digits = String::new();
+            while let Some(digit) = chars.next_if(char::is_ascii_digit) {
+                digits.push(digit);
+            }
+            if chars.next() != Some(']') {
+                return Err(format!(
+                    "unterminated argument index in the format {spec:?}"
+                ));
+            }
+            reordered = true;
+            next_arg = match digits.parse::<usize>() {
+                Ok(position) if position >= 1 => position - 1,
+                _ => return Err(format!("invalid argument index in the format {spec:?}")),
+            };
         }
         let mut width = String::new();
         while let Some(digit) = chars.peek().copied().filter(char::is_ascii_digit) {
@@ -950,6 +1235,12 @@ fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
                 other => other.to_template_string().unwrap_or_default(),
             },
             'v' => match arg {
+                _ if sharp => {
+                    // `%#v` is the JSON form of any value.
+                    let mut json = String::new();
+                    encode_json(arg, &mut json).map_err(|what| format!("{what} is unknown"))?;
+                    json
+                }
                 Value::List(_) | Value::Object(_) => {
                     let mut json = String::new();
                     encode_json(arg, &mut json).map_err(|what| format!("{what} is unknown"))?;
@@ -982,17 +1273,20 @@ fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
                 precision.unwrap_or(6),
                 number_arg(arg, "the %f argument")?
             ),
-            'e' => format!("{:e}", number_arg(arg, "the %e argument")?),
+            'e' | 'E' | 'g' | 'G' => {
+                go_float(number_arg(arg, "the number argument")?, verb, precision)
+            }
             't' => to_bool(arg)
                 .ok_or_else(|| format!("%t needs a bool, not {}", arg.type_name()))?
                 .to_string(),
-            'x' => format!("{:x}", number_arg(arg, "the %x argument")? as i64),
-            'X' => format!("{:X}", number_arg(arg, "the %X argument")? as i64),
-            'o' => format!("{:o}", number_arg(arg, "the %o argument")? as i64),
-            'b' => format!("{:b}", number_arg(arg, "the %b argument")? as i64),
+            'x' => format!("{:x}", whole_number(arg, "the %x argument")?),
+            'X' => format!("{:X}", whole_number(arg, "the %X argument")?),
+            'o' => format!("{:o}", whole_number(arg, "the %o argument")?),
+            'b' => format!("{:b}", whole_number(arg, "the %b argument")?),
             other => return Err(format!("unsupported format verb %{other}")),
         };
-        let formatted = if verb == 's' || verb == 'q' || verb == 'v' {
+        // A precision cuts strings for %s only (%v and %q print them whole).
+        let formatted = if verb == 's' {
             match precision {
                 Some(limit) => formatted.chars().take(limit).collect(),
                 None => formatted,
@@ -1020,7 +1314,7 @@ fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
             out.push_str(&formatted);
         }
     }
-    if next_arg < args.len() {
+    if next_arg < args.len() && !reordered {
         return Err(format!(
             "too many arguments for the format {spec:?}: {} used, {} given",
             next_arg,

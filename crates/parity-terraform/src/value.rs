@@ -282,17 +282,11 @@ fn encode_yaml_block(value: &Value, indent: usize, out: &mut String) -> Result<(
                 out.push_str(&pad);
                 out.push('-');
                 if is_nonempty_collection(item) {
-                    // Go's YAML encoder writes a nested mapping on the dash line, a nested
-                    // sequence on the lines below.
-                    if let Value::Object(_) = item {
-                        let mut nested = String::new();
-                        encode_yaml_block(item, indent + 2, &mut nested)?;
-                        out.push(' ');
-                        out.push_str(nested.trim_start());
-                    } else {
-                        out.push('\n');
-                        encode_yaml_block(item, indent + 2, out)?;
-                    }
+                    // Go's YAML encoder writes a nested mapping or sequence on the dash line.
+                    let mut nested = String::new();
+                    encode_yaml_block(item, indent + 2, &mut nested)?;
+                    out.push(' ');
+                    out.push_str(nested.trim_start());
                 } else {
                     out.push(' ');
                     out.push_str(&yaml_scalar(item)?);

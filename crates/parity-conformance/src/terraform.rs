@@ -33,6 +33,20 @@ use crate::{Case, Outcome, ReferenceMissing, Suite, Tool};
 /// The table of expressions, with the values Terraform 1.11 gave (format described at its top).
 pub const TABLE: &str = include_str!("terraform/expressions.txt");
 
+/// Files beside every evaluation (parity's and Terraform's), for the `file` and `templatefile`
+/// rows.
+pub const FIXTURES: &[(&str, &str)] = &[
+    ("fixture.txt", "hello from a file\n"),
+    (
+        "fixture.tpl",
+        "Hello, ${name}!\n%{ for port in ports ~}\n- ${port}\n%{ endfor ~}\n",
+    ),
+    (
+        "fixture.json",
+        "{\"image\": \"nginx:1.27\", \"replicas\": 2}\n",
+    ),
+];
+
 /// How to run the Terraform comparison.
 #[derive(Debug, Clone)]
 pub struct TerraformRun {
@@ -665,6 +679,9 @@ impl Scratch {
             NEXT.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&path)?;
+        for (name, contents) in FIXTURES {
+            std::fs::write(path.join(name), contents)?;
+        }
         Ok(Self { path })
     }
 

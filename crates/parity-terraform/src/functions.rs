@@ -1456,6 +1456,64 @@ mod tests {
     }
 
     #[test]
+    fn unify_turns_mixed_primitives_into_strings_element_by_element() {
+        let number = |n: f64| Value::Number(n);
+        let text = |t: &str| Value::String(t.to_owned());
+        assert_eq!(
+            unify(vec![number(1.0), text("a"), Value::Bool(true), Value::Null]).unwrap(),
+            vec![text("1"), text("a"), text("true"), Value::Null]
+        );
+        assert_eq!(
+            unify(vec![
+                Value::List(vec![number(1.0)]),
+                Value::List(vec![text("a"), number(2.5)])
+            ])
+            .unwrap(),
+            vec![
+                Value::List(vec![text("1")]),
+                Value::List(vec![text("a"), text("2.5")])
+            ]
+        );
+        assert!(unify(vec![number(1.0), Value::Bool(true)]).is_err());
+        assert!(unify(vec![text("a"), Value::List(Vec::new())]).is_err());
+        assert_eq!(unify_with(number(1.0), Some(text("a"))).unwrap(), text("1"));
+        assert_eq!(unify_with(number(1.0), None).unwrap(), number(1.0));
+    }
+
+    #[test]
+    fn float_verbs_print_like_go() {
+        assert_eq!(go_float(1234.5, 'e', None), "1.234500e+03");
+        assert_eq!(go_float(0.000123, 'E', None), "1.230000E-04");
+        assert_eq!(go_float(123456.0, 'e', Some(1)), "1.2e+05");
+        assert_eq!(go_float(1e21, 'g', None), "1e+21");
+        assert_eq!(go_float(0.00001, 'G', None), "1E-05");
+        assert_eq!(go_float(100000.0, 'g', None), "100000");
+        assert_eq!(go_float(3.14159, 'g', Some(3)), "3.14");
+    }
+
+    #[test]
+    fn case_mapping_is_one_character_to_one_as_in_go() {
+        assert_eq!(simple_uppercase('ß'), 'ß');
+        assert_eq!(simple_uppercase('é'), 'É');
+        assert_eq!(simple_lowercase('Σ'), 'σ');
+        assert_eq!(simple_lowercase('İ'), 'i');
+        assert_eq!(title_case('ǆ'), 'ǅ');
+        assert!(is_title_separator(' ') && is_title_separator('-'));
+        assert!(!is_title_separator('_') && !is_title_separator('—'));
+    }
+
+    #[test]
+    fn format_takes_explicit_argument_numbers() {
+        let args = [Value::String("a".into()), Value::String("b".into())];
+        assert_eq!(format_values("%[2]s %[1]s", &args).unwrap(), "b a");
+        assert!(format_values("%[3]s", &args).is_err());
+        assert_eq!(
+            format_values("%#v", &[Value::String("a".into())]).unwrap(),
+            "\"a\""
+        );
+    }
+
+    #[test]
     fn go_replacement_groups_are_braced() {
         assert_eq!(go_replacement("$1-x"), "${1}-x");
         assert_eq!(go_replacement("a$$b"), "a$$b");

@@ -409,7 +409,7 @@ impl Cx<'_> {
                     Some(_) => VolumeKind::Named,
                 };
                 Some(Volume {
-                    target: target.to_owned(),
+                    target: clean_container_path(target),
                     source: source.map(str::to_owned),
                     kind,
                     read_only: mode.split(',').any(|option| option == "ro"),
@@ -439,7 +439,7 @@ impl Cx<'_> {
                     (Some(_), _) => VolumeKind::Other,
                 };
                 Some(Volume {
-                    target,
+                    target: clean_container_path(&target),
                     source,
                     kind,
                     read_only: item
@@ -491,6 +491,29 @@ impl Cx<'_> {
             labels.insert(field.key.clone(), text);
         }
         labels
+    }
+}
+
+/// A mount target as compose keeps it (Go's `path.Clean`): `/etc/app/` and `/etc/./app` are
+/// the path `/etc/app`, so a target written with a trailing slash is the same mount.
+fn clean_container_path(target: &str) -> String {
+    let absolute = target.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|last| *last != "..") => {
+                parts.pop();
+            }
+            ".." if absolute => {}
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
     }
 }
 
@@ -651,6 +674,23 @@ mod tests {
             container(&converted).ports[4].name.as_deref(),
             Some("https")
         );
+    }
+
+    #[test]
+    fn mount_targets_are_cleaned_as_compose_cleans_them() {
+        let (converted, diagnostics) = convert(
+            "volumes:\n  - ./provisioning/:/etc/grafana/provisioning/\n  - type: volume\n    source: data\n    target: /var/./lib//data/\n",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let targets: Vec<&str> = container(&converted)
+            .volumes
+            .iter()
+            .map(|v| v.target.as_str())
+            .collect();
+        assert_eq!(targets, ["/etc/grafana/provisioning", "/var/lib/data"]);
+        assert_eq!(clean_container_path("/"), "/");
+        assert_eq!(clean_container_path("/a/../../b"), "/b");
+        assert_eq!(clean_container_path("rel/./x/"), "rel/x");
     }
 
     #[test]

@@ -100,29 +100,57 @@ fn substitute(
     Ok(())
 }
 
-/// The byte offset of the `}` that closes a `${`, counting nested `${ ... }`.
+/// The byte offset in `text` (what follows a `${`) of the `}` that closes it, found the way
+/// compose-go finds it:
+/// - `${NAME}`: the `}` right after the name;
+/// - `${NAME` and an operator (`:-`, `-`, `:+`, `+`, `:?`, `?`): the template runs at most to
+///   the last `}` of the line; within that, counting from the opening `{`, every `{` opens a
+///   level (and the character after it is skipped) and every `}` closes one, and the `}` that
+///   closes the first level ends the template; if none does, the last `}` does.
+///
+/// So `${A:-x{y}z}` has the default `x{y}z`, `${A:-a}b}` the default `a`, and `${A:-{}` the
+/// default `{`.
 fn find_closing_brace(text: &str) -> Option<usize> {
+    let name_end = text
+        .find(|ch: char| !is_name_char(ch))
+        .unwrap_or(text.len());
+    let after_name = text.get(name_end..)?;
+    if after_name.starts_with('}') {
+        return Some(name_end);
+    }
+    let has_operator = ["?", ":?", "-", ":-", "+", ":+"]
+        .iter()
+        .any(|op| after_name.starts_with(op));
+    if !has_operator {
+        return None;
+    }
+    let line_end = text.find('\n').unwrap_or(text.len());
+    let last = text.get(..line_end)?.rfind('}')?;
+    if last < name_end {
+        return None;
+    }
+    // The opening `{` counts as the first level; its next character (the name's first) is
+    // skipped, as compose-go does.
     let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut index = 0;
-    while index < bytes.len() {
+    let mut open = 1usize;
+    let mut index = 1;
+    while index < last {
         match bytes.get(index) {
-            Some(b'$') if bytes.get(index + 1) == Some(&b'$') => index += 1,
-            Some(b'$') if bytes.get(index + 1) == Some(&b'{') => {
-                depth += 1;
-                index += 1;
-            }
             Some(b'}') => {
-                if depth == 0 {
+                open -= 1;
+                if open == 0 {
                     return Some(index);
                 }
-                depth -= 1;
+            }
+            Some(b'{') => {
+                open += 1;
+                index += 1;
             }
             _ => {}
         }
         index += 1;
     }
-    None
+    Some(last)
 }
 
 fn expand_braced(
@@ -232,6 +260,20 @@ mod tests {
         assert_eq!(text("${A:-${B:-x}}"), "x");
         assert_eq!(text("${A:-${HOST}:5432}"), "db:5432");
         assert_eq!(text("${A:-${B:-${TAG}}}/y"), "1.4/y");
+    }
+
+    #[test]
+    fn the_closing_brace_is_found_as_compose_finds_it() {
+        // Checked against `docker compose config` (compose-go 2.40): every `{` counts.
+        assert_eq!(text("${MISSING:-$${LOG}}|"), "${LOG}|");
+        assert_eq!(text("${MISSING:-x{y}z}|"), "x{y}z|");
+        assert_eq!(text("${MISSING:-{}|"), "{|");
+        assert_eq!(text("${TAG:-$${LOG}}|"), "1.4|");
+        assert_eq!(text("${MISSING:-a}b}|"), "ab}|");
+        assert_eq!(text("${MISSING:-$$}|"), "$|");
+        assert_eq!(text("${TAG}-${MISSING:-d}"), "1.4-d");
+        assert!(run("${TAG").is_err());
+        assert!(run("${TAG x}").is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! The rules follow compose-go's `override` package (what `docker compose config` does):
 //! mappings merge recursively, a later scalar replaces an earlier one, a later `null` keeps the
-//! earlier value, sequences are appended and then made unique per field (ports by
+//! earlier value (but an `environment` entry without a value replaces it), sequences are appended and then made unique per field (ports by
 //! `ip:published:target/protocol`, volumes by target, env files by path, plain lists by value),
 //! `command`, `entrypoint` and `healthcheck.test` are replaced whole, and the `!reset` and
 //! `!override` tags remove or replace a value. `environment`, `labels`, `depends_on` and `build`
@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use parity_model::Diagnostic;
 
+use crate::ports::parse_port_spec;
 use crate::tree::{Field, Kind, Val};
 
 const RESET: &str = "!reset";
@@ -35,6 +36,14 @@ pub(crate) fn normalize_service(service: &mut Val, diagnostics: &mut Vec<Diagnos
                 diagnostics,
             ),
             "depends_on" => depends_on_to_map(&mut field.value, diagnostics),
+            // One string is a list of one: an override or `extends` adds to the list instead
+            // of replacing it, as in compose.
+            "env_file" | "tmpfs" | "dns" | "dns_search" => {
+                if let Kind::Scalar(..) = field.value.kind {
+                    let item = field.value.clone();
+                    field.value.kind = Kind::Seq(vec![item]);
+                }
+            }
             "build" => {
                 if let Kind::Scalar(..) = field.value.kind {
                     let context = Field {
@@ -219,7 +228,9 @@ fn merge_field(base: &mut Field, over: Field, path: &[&str]) {
         base.value.tag = None;
         return;
     }
-    if over.value.is_null() {
+    // A later `KEY:` with no value in `environment` is a variable taken from the host, and
+    // replaces the earlier value as compose does; elsewhere a later `null` keeps the earlier one.
+    if over.value.is_null() && !matches!(path, ["environment", _]) {
         return;
     }
     match (&mut base.value.kind, over.value.kind) {
@@ -323,23 +334,54 @@ fn scalar_key(item: &Val) -> Option<String> {
     item.as_str().map(str::to_owned)
 }
 
+/// The key compose makes ports unique by, after bringing the short syntax to the long one:
+/// `host_ip:published:target/protocol`, the host IP `0.0.0.0` and the protocol `tcp` when not
+/// written. So `"5432"` replaces an earlier `{target: 5432, host_ip: 0.0.0.0}`. compose-go
+/// builds the key from the decoded YAML values, so a number and a string are different keys
+/// (`published: 8080` and `published: "8080"` are two ports to it, and the short syntax gives
+/// a string): the key keeps that difference, to keep the same entries compose keeps.
 fn port_key(item: &Val) -> Option<String> {
+    let key = |host_ip: Option<&str>, published: &str, target: &str, protocol: &str| {
+        format!(
+            "{}:{published}:{target}/{}",
+            host_ip.filter(|ip| !ip.is_empty()).unwrap_or("0.0.0.0"),
+            protocol.to_ascii_lowercase()
+        )
+    };
     match &item.kind {
-        Kind::Scalar(text, _) => Some(text.clone()),
+        Kind::Scalar(text, _) => match parse_port_spec(text) {
+            Ok(specs) => Some(
+                specs
+                    .iter()
+                    .map(|spec| {
+                        key(
+                            spec.host_ip.as_deref(),
+                            &spec
+                                .published
+                                .map_or_else(|| "nil".to_owned(), |p| p.to_string()),
+                            &format!("int {}", spec.container),
+                            spec.protocol.as_str(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            Err(_) => Some(text.clone()),
+        },
         Kind::Map(_) => {
-            let text = |key: &str| {
-                item.get(key)
-                    .and_then(Val::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
+            let typed = |field: &str| match item.get(field).map(|value| &value.kind) {
+                None | Some(Kind::Null) => "nil".to_owned(),
+                Some(Kind::Scalar(text, false)) if text.parse::<u64>().is_ok() => {
+                    format!("int {text}")
+                }
+                Some(Kind::Scalar(text, _)) => text.clone(),
+                Some(_) => "?".to_owned(),
             };
-            let protocol = item.get("protocol").and_then(Val::as_str).unwrap_or("tcp");
-            Some(format!(
-                "{}:{}:{}/{}",
-                text("host_ip"),
-                text("published"),
-                text("target"),
-                protocol
+            Some(key(
+                item.get("host_ip").and_then(Val::as_str),
+                &typed("published"),
+                &typed("target"),
+                item.get("protocol").and_then(Val::as_str).unwrap_or("tcp"),
             ))
         }
         _ => None,
@@ -463,6 +505,14 @@ mod tests {
     }
 
     #[test]
+    fn an_environment_key_without_a_value_replaces_the_earlier_value() {
+        let result = merged("environment: [A=base, B=base]\n", "environment:\n  A:\n");
+        let env = result.get("environment").unwrap();
+        assert!(env.get("A").unwrap().is_null(), "taken from the host now");
+        assert_eq!(env.get("B").unwrap().as_str(), Some("base"));
+    }
+
+    #[test]
     fn reset_and_override_tags() {
         let result = merged(
             "ports: ['80:80']\nenvironment: {A: 1}\nlabels: {a: b}\nhealthcheck: {test: [CMD, x], interval: 5s}\n",
@@ -504,6 +554,34 @@ mod tests {
             "ports: [{target: 80, published: '8080', protocol: tcp}, '9000:9000', '9000:9000']\n",
         );
         assert_eq!(result.get("ports").unwrap().as_seq().unwrap().len(), 2);
+        // The short syntax is the long one: the later entry replaces the earlier in its place.
+        let result = merged(
+            "ports: [{target: 5432, host_ip: 0.0.0.0, protocol: tcp}, {target: 80, published: '8080'}]\n",
+            "ports: ['5432', '8080:80', '127.0.0.1:8080:80']\n",
+        );
+        assert_eq!(
+            texts(result.get("ports").unwrap()),
+            ["5432", "8080:80", "127.0.0.1:8080:80"]
+        );
+        // A published number and a published string are two ports to compose.
+        let result = merged(
+            "ports: [{target: 443, published: 10443}]\n",
+            "ports: [{target: 443, published: '10443'}, '10443:443']\n",
+        );
+        assert_eq!(result.get("ports").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_string_env_file_or_tmpfs_adds_to_the_earlier_list() {
+        let result = merged(
+            "env_file: [app.env, extra.env]\ntmpfs: [/run, /tmp]\n",
+            "env_file: app.env\ntmpfs: /run\n",
+        );
+        assert_eq!(
+            texts(result.get("env_file").unwrap()),
+            ["app.env", "extra.env"]
+        );
+        assert_eq!(texts(result.get("tmpfs").unwrap()), ["/run", "/tmp"]);
     }
 
     #[test]

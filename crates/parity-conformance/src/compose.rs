@@ -1,1 +1,0 @@
-//! TODO-SKELETON: filled in by the compose conformance work.

@@ -49,6 +49,7 @@ pub const FUNCTIONS: &[&str] = &[
     "max",
     "merge",
     "min",
+    "parseint",
     "range",
     "replace",
     "reverse",
@@ -793,6 +794,12 @@ fn apply(
                 .map(Value::String)
                 .map_err(|_| "the decoded bytes are not valid UTF-8".to_owned())
         }
+        "parseint" => {
+            let [value, base] = exactly(values)?;
+            let value = string_arg(&value, "the string")?;
+            let base = whole_number(&base, "the base")?;
+            parse_int(&value, base).map(Value::Number)
+        }
         "abs" => number_fn(values, f64::abs),
         "ceil" => number_fn(values, f64::ceil),
         "floor" => number_fn(values, f64::floor),
@@ -1008,6 +1015,36 @@ fn is_title_separator(c: char) -> bool {
     } else {
         c.is_whitespace()
     }
+}
+
+/// `parseint`: digits `0-9`, then `a-z` (either case up to base 36), then `A-Z` above 36, with
+/// an optional sign, as Go's `big.Int.SetString` reads them.
+fn parse_int(text: &str, base: i64) -> Fallible<f64> {
+    if !(2..=62).contains(&base) {
+        return Err(format!("the base must be between 2 and 62, not {base}"));
+    }
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() {
+        return Err(format!("cannot parse {text:?} as a base {base} integer"));
+    }
+    let mut number = 0f64;
+    for c in digits.chars() {
+        let digit = match c {
+            '0'..='9' => c as i64 - '0' as i64,
+            'a'..='z' => c as i64 - 'a' as i64 + 10,
+            'A'..='Z' if base <= 36 => c as i64 - 'A' as i64 + 10,
+            'A'..='Z' => c as i64 - 'A' as i64 + 36,
+            _ => i64::MAX,
+        };
+        if digit >= base {
+            return Err(format!("cannot parse {text:?} as a base {base} integer"));
+        }
+        number = number * base as f64 + digit as f64;
+    }
+    Ok(if negative { -number } else { number })
 }
 
 /// A number argument that must be whole (an offset, a length).

@@ -1525,7 +1525,7 @@ mod tests {
         assert_eq!(go_float(1e21, 'g', None), "1e+21");
         assert_eq!(go_float(0.00001, 'G', None), "1E-05");
         assert_eq!(go_float(100000.0, 'g', None), "100000");
-        assert_eq!(go_float(2.71828, 'g', Some(3)), "2.72");
+        assert_eq!(go_float(1.23456, 'g', Some(3)), "1.23");
     }
 
     #[test]

@@ -49,11 +49,24 @@ resource "aws_ecs_task_definition" "api" {
   ])
 }
 
+resource "aws_lb_target_group" "api" {
+  name        = "${local.name}-api"
+  port        = 8080
+  protocol    = "HTTP"
+  target_type = "ip"
+}
+
 resource "aws_ecs_service" "api" {
   name            = "api"
   cluster         = aws_ecs_cluster.main.id
   task_definition = aws_ecs_task_definition.api.arn
   desired_count   = 3
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = 8080
+  }
 }
 
 module "worker" {
@@ -75,7 +88,7 @@ resource "aws_db_instance" "main" {
 resource "aws_elasticache_replication_group" "cache" {
   replication_group_id = "${local.name}-cache"
   description          = "shop cache"
-  engine               = "redis"
-  engine_version       = "7.1"
+  engine               = "valkey"
+  engine_version       = "7.2"
   node_type            = "cache.t4g.small"
 }

@@ -23,9 +23,11 @@ declare_rule! {
     /// says otherwise); a Container App through its `ingress` `target_port`. Other workloads (a
     /// Lambda function, a task definition no service runs) are not judged.
     ///
-    /// When prod declares the process on another port, `port-mismatch` reports that and this
-    /// rule stays quiet as long as the moved port is reachable. A service missing on one side is
-    /// `missing-service`'s business alone.
+    /// When prod declares the process on another port (one prod declares or routes to that
+    /// nothing local publishes), `port-mismatch` reports that and this rule stays quiet as long
+    /// as the moved port is reachable; a published port with nowhere to have moved to (a
+    /// debugger port beside the app, and prod serves only the app's port) is reported. A
+    /// service missing on one side is `missing-service`'s business alone.
     ///
     /// ## Why it matters
     /// Locally the port is open because compose published it; in prod the workload runs, passes

@@ -28,7 +28,15 @@ fn case(rule_dir: &str, case: &str) -> (String, String) {
 
 /// `(key, severity, [file:line of each location])` of the findings of `rule`.
 fn findings(local: &str, prod: &str, rule: &str) -> Vec<(String, String, Vec<String>)> {
-    let out = run(&["diff", local, prod, "--format", "json", "--fail-on", "never"]);
+    let out = run(&[
+        "diff",
+        local,
+        prod,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     report["findings"]
@@ -108,9 +116,21 @@ fn ecs_and_cloud_run_ports_nothing_reaches_are_reported() {
     assert_eq!(
         findings(&local, &prod, "unexposed-port"),
         owned(&[
-            ("9000", "warning", &["local/compose.yaml:7", "prod/main.tf:14"]),
-            ("8025", "warning", &["local/compose.yaml:16", "prod/main.tf:57"]),
-            ("9229", "warning", &["local/compose.yaml:12", "prod/main.tf:39"]),
+            (
+                "9000",
+                "warning",
+                &["local/compose.yaml:7", "prod/main.tf:14"]
+            ),
+            (
+                "8025",
+                "warning",
+                &["local/compose.yaml:16", "prod/main.tf:57"]
+            ),
+            (
+                "9229",
+                "warning",
+                &["local/compose.yaml:12", "prod/main.tf:39"]
+            ),
         ])
     );
     let (local, prod) = case("PAR591-unexposed-port", "quiet-terraform");
@@ -174,7 +194,10 @@ fn passwords_written_in_partly_known_values_reach_no_output() {
                 run(&["show", prod, "--format", format]),
             ));
         }
-        outputs.push(("graph json".to_owned(), run(&["graph", prod, "--format", "json"])));
+        outputs.push((
+            "graph json".to_owned(),
+            run(&["graph", prod, "--format", "json"]),
+        ));
         for (what, out) in &outputs {
             assert!(!out.stdout.is_empty(), "{what} printed nothing");
             for secret in planted {

@@ -11,7 +11,12 @@ use parity_conformance::{Tool, table};
 fn parity_matches_the_recorded_terraform_values() {
     let suite = terraform::check_recorded().unwrap();
     assert!(suite.cases.len() >= 300, "{} rows", suite.cases.len());
-    assert_eq!(suite.differing(), 0, "\n{}", table(&[suite.clone()]));
+    assert_eq!(
+        suite.differing(),
+        0,
+        "\n{}",
+        table(std::slice::from_ref(&suite))
+    );
 }
 
 /// Every row has a recorded value.
@@ -56,10 +61,15 @@ fn parity_matches_terraform_console() {
     };
     eprintln!(
         "{}terraform comparison took {:.1} s",
-        table(&[suite.clone()]),
+        table(std::slice::from_ref(&suite)),
         started.elapsed().as_secs_f64()
     );
-    assert_eq!(suite.differing(), 0, "\n{}", table(&[suite.clone()]));
+    assert_eq!(
+        suite.differing(),
+        0,
+        "\n{}",
+        table(std::slice::from_ref(&suite))
+    );
 }
 
 /// Rewrites the table's `=>` values with what the installed Terraform gives. Run by hand after

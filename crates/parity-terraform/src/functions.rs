@@ -1,6 +1,7 @@
 //! Terraform's built-in functions that configurations use to build containers and their
-//! environment. Each behaves as Terraform documents it (checked against `terraform console` by
-//! the `console_reference` test); an unknown argument makes the result unknown.
+//! environment. Each behaves as `terraform console` does (checked by the Terraform conformance
+//! table, `crates/parity-conformance/src/terraform/expressions.txt`); an unknown argument makes
+//! the result unknown.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};

@@ -238,6 +238,7 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                     container.env = env.vars;
                     container.env_from_unresolved.extend(env.unresolved);
                 }
+                service.shrink_to_fit();
                 env.graph.add(Node::Service(service))
             }
             Body::Config(source) => env.graph.add(Node::ConfigSource(source)),

@@ -55,6 +55,25 @@ impl Service {
     pub fn primary_container(&self) -> Option<&Container> {
         self.app_containers().next()
     }
+
+    /// Releases the spare capacity of the service's vectors and strings. Loaders build a service
+    /// by pushing (a vector grown by one element keeps room for four) and then keep it for the
+    /// whole run: at 10,000 services the spare room is megabytes (docs/performance.md).
+    pub fn shrink_to_fit(&mut self) {
+        self.name.shrink_to_fit();
+        if let Some(namespace) = &mut self.namespace {
+            namespace.shrink_to_fit();
+        }
+        self.containers.shrink_to_fit();
+        for container in &mut self.containers {
+            container.shrink_to_fit();
+        }
+        self.profiles.shrink_to_fit();
+        self.depends_on.shrink_to_fit();
+        for name in self.profiles.iter_mut().chain(&mut self.depends_on) {
+            name.shrink_to_fit();
+        }
+    }
 }
 
 /// The kind of a workload.
@@ -119,6 +138,41 @@ pub struct Container {
 }
 
 impl Container {
+    /// Releases spare capacity (see [`Service::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.name.shrink_to_fit();
+        self.env.shrink_to_fit();
+        for var in &mut self.env {
+            var.name.shrink_to_fit();
+            match &mut var.value {
+                crate::EnvValue::Literal(text) => text.shrink_to_fit(),
+                crate::EnvValue::FromSource {
+                    source_name,
+                    key,
+                    resolved,
+                    ..
+                } => {
+                    source_name.shrink_to_fit();
+                    if let Some(key) = key {
+                        key.shrink_to_fit();
+                    }
+                    if let Some(resolved) = resolved {
+                        resolved.shrink_to_fit();
+                    }
+                }
+                crate::EnvValue::FieldRef(text)
+                | crate::EnvValue::ResourceFieldRef(text)
+                | crate::EnvValue::Unknown(text) => text.shrink_to_fit(),
+                // Nothing to release, or too rare to matter.
+                _ => {}
+            }
+        }
+        self.ports.shrink_to_fit();
+        self.volumes.shrink_to_fit();
+        self.env_from_unresolved.shrink_to_fit();
+        self.connections.shrink_to_fit();
+    }
+
     /// A container with nothing set yet.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -261,5 +315,47 @@ impl VolumeKind {
             VolumeKind::Secret => "secret",
             VolumeKind::Other => "other",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{EnvSource, EnvValue, SensitiveText};
+
+    #[test]
+    fn shrink_to_fit_keeps_the_service_and_drops_spare_room() {
+        let origin = Origin::new(Arc::from("prod/app.yaml"), 3, 5);
+        let mut service = Service::new("api", ServiceKind::ComposeService, origin.clone());
+        let mut container = Container::new("api");
+        for index in 0..9 {
+            let mut name = String::with_capacity(64);
+            name.push_str(&format!("VAR_{index}"));
+            container.env.push(EnvVar {
+                name,
+                value: EnvValue::FromSource {
+                    source: EnvSource::ConfigMap,
+                    source_name: "api-config".to_owned(),
+                    key: Some(format!("VAR_{index}")),
+                    resolved: Some(SensitiveText::plain("on")),
+                },
+                origin: origin.clone(),
+            });
+        }
+        service.containers.push(container);
+        service.depends_on.push("db".to_owned());
+        let before = service.clone();
+        assert!(service.containers.capacity() > 1);
+
+        service.shrink_to_fit();
+
+        assert_eq!(service, before);
+        assert_eq!(service.containers.capacity(), 1);
+        assert_eq!(service.depends_on.capacity(), 1);
+        let env = &service.containers[0].env;
+        assert_eq!(env.capacity(), 9);
+        assert_eq!(env[3].name.capacity(), "VAR_3".len());
     }
 }

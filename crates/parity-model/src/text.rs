@@ -14,6 +14,11 @@ pub struct SensitiveText {
 pub const REDACTED: &str = "<redacted>";
 
 impl SensitiveText {
+    /// Releases spare capacity of the value (see [`crate::Service::shrink_to_fit`]).
+    pub fn shrink_to_fit(&mut self) {
+        self.value.shrink_to_fit();
+    }
+
     /// A value that may be shown.
     pub fn plain(value: impl Into<String>) -> Self {
         Self {

@@ -100,11 +100,22 @@ pub enum Feature {
     Tmpfs,
     DependsOnList,
     DependsOnMap,
+    DotenvEscapes,
+    EnvBlockScalar,
+    EnvListLiteralQuotes,
+    ResetTag,
+    OverrideTag,
+    ExtendsChain,
+    EnvFileInOtherFile,
+    Include,
+    ScalarAnchor,
+    PortNameAndAppProtocol,
+    VolumeOptions,
     Invalid,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 54] = [
+    pub const ALL: [Feature; 65] = [
         Feature::VarPlain,
         Feature::VarBraced,
         Feature::DefaultIfUnsetOrEmpty,
@@ -158,6 +169,17 @@ impl Feature {
         Feature::Tmpfs,
         Feature::DependsOnList,
         Feature::DependsOnMap,
+        Feature::DotenvEscapes,
+        Feature::EnvBlockScalar,
+        Feature::EnvListLiteralQuotes,
+        Feature::ResetTag,
+        Feature::OverrideTag,
+        Feature::ExtendsChain,
+        Feature::EnvFileInOtherFile,
+        Feature::Include,
+        Feature::ScalarAnchor,
+        Feature::PortNameAndAppProtocol,
+        Feature::VolumeOptions,
         Feature::Invalid,
     ];
 }
@@ -370,10 +392,31 @@ impl Generator {
                     self.yaml_scalar(&image)
                 );
                 anchors.push("defaults");
+            } else if self.rng.chance(50) {
+                let image = self.image();
+                let _ = writeln!(anchors_text, "x-image: &image {}", self.yaml_scalar(&image));
+                anchors.push("image");
             }
         }
 
         let mut env_files: Vec<(&'static str, String)> = Vec::new();
+        // A second project folder pulled in with `include`: its relative paths are relative
+        // to its own folder.
+        let include = self.rng.chance(12);
+        if include {
+            self.note(Feature::Include);
+            let mut infra = String::from("services:\n  metrics:\n");
+            let image = self.image();
+            let _ = writeln!(infra, "    image: {}", self.yaml_scalar(&image));
+            let _ = writeln!(
+                infra,
+                "    env_file: ./metrics.env\n    volumes:\n      - ./prometheus.yml:/etc/prometheus/prometheus.yml:ro\n    ports:\n      - \"9090:9090\""
+            );
+            let metrics_env = self.env_file_text();
+            files.push(("infra/compose.yaml".to_owned(), infra));
+            files.push(("infra/metrics.env".to_owned(), metrics_env));
+        }
+        let mut extending: BTreeSet<&'static str> = BTreeSet::new();
         let mut services: Vec<ServiceText> = Vec::new();
         let mut depended: BTreeSet<&'static str> = BTreeSet::new();
         for (index, &name) in names.iter().enumerate() {
@@ -384,11 +427,19 @@ impl Generator {
                 self.note(Feature::MergeKey);
                 lines.push("<<: *defaults".to_owned());
                 has_image = true;
+            } else if anchors.contains(&"image") && self.rng.chance(50) {
+                self.note(Feature::ScalarAnchor);
+                lines.push("image: *image".to_owned());
+                has_image = true;
             }
             // extends: from an earlier service of this file, or from the other file.
             if !earlier.is_empty() && self.rng.chance(20) {
                 self.note(Feature::ExtendsSameFile);
                 let base = *self.rng.pick(&earlier);
+                if extending.contains(base) {
+                    self.note(Feature::ExtendsChain);
+                }
+                extending.insert(name);
                 if self.plant_invalid() {
                     lines.push("extends:\n  service: nowhere".to_owned());
                 } else if self.rng.chance(50) {
@@ -408,7 +459,8 @@ impl Generator {
                 lines.push(format!("extends:\n  file: {other_file}\n  service: {base}"));
                 has_image = true;
             }
-            if !has_image || self.rng.chance(40) {
+            if !has_image || (self.rng.chance(40) && !lines.iter().any(|l| l.starts_with("image:")))
+            {
                 let image = self.image();
                 lines.push(format!("image: {}", self.yaml_scalar(&image)));
             }
@@ -432,8 +484,12 @@ impl Generator {
                     lines.push("tmpfs:\n  - /run\n  - /tmp:size=64k".to_owned());
                 }
             }
-            if !earlier.is_empty() && self.rng.chance(45) {
-                let targets = self.subset(&earlier);
+            let mut candidates = earlier.clone();
+            if include {
+                candidates.push("metrics");
+            }
+            if !candidates.is_empty() && self.rng.chance(45) {
+                let targets = self.subset(&candidates);
                 depended.extend(targets.iter().copied());
                 lines.push(self.depends_on(&targets));
             }
@@ -462,6 +518,9 @@ impl Generator {
             let _ = writeln!(compose, "name: gen{}", self.seed);
         }
         compose.push_str(&anchors_text);
+        if include {
+            compose.push_str("include:\n  - infra/compose.yaml\n");
+        }
         compose.push_str("services:\n");
         for service in &services {
             let _ = writeln!(compose, "  {}:", service.name);
@@ -485,14 +544,27 @@ impl Generator {
                     let image = self.image();
                     lines.push(format!("image: {}", self.yaml_scalar(&image)));
                 }
-                if self.rng.chance(60) {
-                    lines.push(self.environment(&[]));
-                }
-                if self.rng.chance(40) {
-                    lines.push(self.ports(true));
-                }
-                if self.rng.chance(40) {
-                    lines.push(self.volumes(false));
+                if self.rng.chance(8) {
+                    self.note(Feature::ResetTag);
+                    let field = *self
+                        .rng
+                        .pick(&["environment", "ports", "volumes", "env_file"]);
+                    let empty = if field == "environment" { "{}" } else { "[]" };
+                    lines.push(format!("{field}: !reset {empty}"));
+                } else if self.rng.chance(8) {
+                    self.note(Feature::OverrideTag);
+                    let ports = self.ports(false);
+                    lines.push(ports.replacen("ports:", "ports: !override", 1));
+                } else {
+                    if self.rng.chance(60) {
+                        lines.push(self.environment(&[]));
+                    }
+                    if self.rng.chance(40) {
+                        lines.push(self.ports(true));
+                    }
+                    if self.rng.chance(40) {
+                        lines.push(self.volumes(false));
+                    }
                 }
                 let position = names.iter().position(|n| *n == name).unwrap_or(0);
                 let earlier: Vec<&'static str> = names.iter().take(position).copied().collect();
@@ -523,6 +595,16 @@ impl Generator {
         if use_other_file {
             let other = self.other_file(other_file);
             files.push((other_file.to_owned(), other));
+            // The base's env file sits beside the file that names it (always written: an
+            // unused file is harmless, and the bytes stay independent of the random choices).
+            let folder = other_file.rsplit_once('/').map_or("", |(folder, _)| folder);
+            let text = self.env_file_text();
+            let name = if folder.is_empty() {
+                "base.env".to_owned()
+            } else {
+                format!("{folder}/base.env")
+            };
+            files.push((name, text));
         }
         for (name, text) in env_files {
             files.push((name.to_owned(), text));
@@ -567,6 +649,10 @@ impl Generator {
         let ports = self.ports(false);
         for line in ports.lines() {
             let _ = writeln!(text, "    {line}");
+        }
+        if self.rng.chance(50) {
+            self.note(Feature::EnvFileInOtherFile);
+            let _ = writeln!(text, "    env_file: ./base.env");
         }
         let dir_note = if path.contains('/') { "shared" } else { "top" };
         let _ = writeln!(
@@ -664,6 +750,16 @@ impl Generator {
                 self.note(Feature::DotenvComment);
                 self.note(Feature::DotenvUnquoted);
                 format!("{word} # trailing comment")
+            }
+            4 if self.rng.chance(50) => {
+                self.note(Feature::DotenvEscapes);
+                match self.rng.below(5) {
+                    0 => format!("\"{word}\\nnext\" # comment after quotes"),
+                    1 => format!("'{word}\\n{word}'"),
+                    2 => format!("\"{word}\nsecond line\""),
+                    3 => format!("{word}=with=equals"),
+                    _ => format!("\"tab\\t{word}\""),
+                }
             }
             _ => {
                 self.note(Feature::DotenvUnquoted);
@@ -898,6 +994,16 @@ impl Generator {
                     // A bare key: set from the project environment when `.env` has it.
                     let key = if self.rng.chance(50) { key } else { "GREETING" };
                     let _ = writeln!(text, "  - {key}");
+                } else if self.rng.chance(10) {
+                    self.note(Feature::EnvListLiteralQuotes);
+                    // In the list form quotes are part of the value, and `KEY=` is empty.
+                    let item = if self.rng.chance(50) {
+                        format!("{key}=\"{}\"", self.rng.pick(&WORDS))
+                    } else {
+                        format!("{key}=")
+                    };
+                    let item = self.yaml_scalar(&item);
+                    let _ = writeln!(text, "  - {item}");
                 } else {
                     let value = self.template(1);
                     let item = self.yaml_scalar(&format!("{key}={value}"));
@@ -917,7 +1023,14 @@ impl Generator {
     /// What follows `KEY:` in a map-form `environment`: a scalar, nothing (pass-through) or a
     /// number or boolean (compose makes them strings).
     fn env_map_value(&mut self, key: &str) -> String {
-        match self.rng.below(12) {
+        match self.rng.below(13) {
+            2 => {
+                self.note(Feature::EnvBlockScalar);
+                let first = self.template(0);
+                let second = *self.rng.pick(&WORDS);
+                let style = *self.rng.pick(&["|", ">", "|-", ">-"]);
+                format!(" {style}\n    {}\n    {second}", first.trim())
+            }
             0 => {
                 self.note(Feature::EnvPassThrough);
                 String::new()
@@ -925,7 +1038,11 @@ impl Generator {
             1 => {
                 self.note(Feature::EnvTypedScalar);
                 let _ = key;
-                format!(" {}", self.rng.pick(&["8080", "true", "false", "3", "0.5"]))
+                let typed = *self.rng.pick(&[
+                    "8080", "true", "false", "3", "0.5", "0x1F", "010", "1e3", ".inf", "1_000",
+                    "0o17", "-12", "+5", "0.50",
+                ]);
+                format!(" {typed}")
             }
             _ => {
                 let value = self.template(1);
@@ -1038,6 +1155,10 @@ impl Generator {
                     if self.rng.chance(20) {
                         long.push_str("\n  mode: host");
                     }
+                    if self.rng.chance(20) {
+                        self.note(Feature::PortNameAndAppProtocol);
+                        let _ = write!(long, "\n  name: port-{target}\n  app_protocol: http");
+                    }
                     for line in long.lines() {
                         let _ = writeln!(text, "  {line}");
                     }
@@ -1090,12 +1211,31 @@ impl Generator {
                 if read_only {
                     long.push_str("\n  read_only: true");
                 }
+                if self.rng.chance(20) {
+                    self.note(Feature::VolumeOptions);
+                    if long.contains("type: bind") {
+                        long.push_str("\n  bind:\n    create_host_path: true");
+                    } else if long.contains("type: volume") {
+                        long.push_str("\n  volume:\n    nocopy: true");
+                    }
+                }
                 for line in long.lines() {
                     let _ = writeln!(text, "  {line}");
                 }
                 continue;
             }
-            let suffix = if read_only { ":ro" } else { "" };
+            let suffix = match (read_only, self.rng.chance(15)) {
+                (true, false) => ":ro",
+                (true, true) => {
+                    self.note(Feature::VolumeOptions);
+                    ":ro,z"
+                }
+                (false, true) => {
+                    self.note(Feature::VolumeOptions);
+                    ":rw"
+                }
+                (false, false) => "",
+            };
             let entry = match self.rng.below(5) {
                 0 => {
                     self.note(Feature::VolumeNamed);

@@ -111,7 +111,7 @@ fn partly_known_urls_are_compared_with_the_engine_of_the_managed_resource() {
 }
 
 #[test]
-fn ecs_and_cloud_run_ports_nothing_reaches_are_reported() {
+fn ecs_cloud_run_and_kubernetes_ports_nothing_reaches_are_reported() {
     let (local, prod) = case("PAR591-unexposed-port", "fires-terraform");
     assert_eq!(
         findings(&local, &prod, "unexposed-port"),
@@ -125,6 +125,11 @@ fn ecs_and_cloud_run_ports_nothing_reaches_are_reported() {
                 "8025",
                 "warning",
                 &["local/compose.yaml:16", "prod/main.tf:57"]
+            ),
+            (
+                "7700",
+                "warning",
+                &["local/compose.yaml:20", "prod/main.tf:88"]
             ),
             (
                 "9229",

@@ -159,6 +159,10 @@ pub(crate) fn map_resources(
     // Service Connect, Cloud Run's ingress), by the position of the service in `services`: added
     // as resources that select it, as a Kubernetes Service selects its pods.
     let mut exposures: Vec<(usize, Resource)> = Vec::new();
+    // Pod template labels of Kubernetes workloads (by position in `services`), and the
+    // `kubernetes_service` nodes, so Services can select their pods as in a manifest.
+    let mut pods: Vec<(usize, BTreeMap<String, String>)> = Vec::new();
+    let mut kubernetes_services = Vec::new();
     let mut sources: Vec<ConfigSource> = Vec::new();
     for resource in resources {
         let body = &resource.body;
@@ -171,6 +175,7 @@ pub(crate) fn map_resources(
             | "kubernetes_daemon_set"
             | "kubernetes_daemon_set_v1"
             | "kubernetes_daemonset" => {
+                pods.push((services.len(), pod_labels(resource, &["spec", "template"])));
                 services.push(kubernetes_workload(resource, &["spec", "template"], kind()));
             }
             "kubernetes_cron_job" | "kubernetes_cron_job_v1" => {
@@ -236,7 +241,7 @@ pub(crate) fn map_resources(
                             .collect()
                     })
                     .unwrap_or_default();
-                env.graph.add(Node::Resource(Resource {
+                let index = env.graph.add(Node::Resource(Resource {
                     kind: "Service".to_owned(),
                     api_version: None,
                     name: metadata
@@ -256,6 +261,7 @@ pub(crate) fn map_resources(
                     backends: Vec::new(),
                     origin: body.origin.clone(),
                 }));
+                kubernetes_services.push(index);
             }
             "aws_ecs_task_definition" => {
                 if let Some((service, ways_in)) =
@@ -439,6 +445,7 @@ pub(crate) fn map_resources(
         let index = env.graph.add(Node::ConfigSource(source));
         source_indices.insert(key, index);
     }
+    let mut workload_nodes: Vec<(parity_model::NodeIndex, &BTreeMap<String, String>)> = Vec::new();
     for (position, service) in services.into_iter().enumerate() {
         let reads: Vec<(ConfigSourceKind, String)> = service
             .containers
@@ -467,6 +474,37 @@ pub(crate) fn map_resources(
         for (_, way_in) in exposures.iter().filter(|(owner, _)| *owner == position) {
             let way_in = env.graph.add(Node::Resource(way_in.clone()));
             env.graph.connect(way_in, index, Edge::Selects);
+        }
+        if let Some((_, labels)) = pods.iter().find(|(owner, _)| *owner == position) {
+            workload_nodes.push((index, labels));
+        }
+    }
+    // `kubernetes_service` selects the pods whose template labels hold its whole selector, in
+    // the same namespace.
+    for service_index in kubernetes_services {
+        let Some(Node::Resource(kube_service)) = env.graph.node(service_index) else {
+            continue;
+        };
+        if kube_service.selector.is_empty() {
+            continue;
+        }
+        let selected: Vec<parity_model::NodeIndex> = workload_nodes
+            .iter()
+            .filter(|(workload, labels)| {
+                let same_namespace = env
+                    .graph
+                    .service(*workload)
+                    .is_some_and(|service| service.namespace == kube_service.namespace);
+                same_namespace
+                    && kube_service
+                        .selector
+                        .iter()
+                        .all(|(key, value)| labels.get(key) == Some(value))
+            })
+            .map(|(workload, _)| *workload)
+            .collect();
+        for workload in selected {
+            env.graph.connect(service_index, workload, Edge::Selects);
         }
     }
     // Connection URLs in env values, linked to the services and managed backing services they
@@ -541,6 +579,14 @@ fn resolve_config_refs(services: &mut [Service], sources: &[ConfigSource]) {
             }
         }
     }
+}
+
+/// The labels of a Kubernetes workload's pod template (what a Service selector matches).
+fn pod_labels(resource: &ResourceInstance, template_path: &[&str]) -> BTreeMap<String, String> {
+    path(&resource.body, template_path)
+        .and_then(|template| child(&template, "metadata"))
+        .map(|metadata| string_map(&metadata, "labels"))
+        .unwrap_or_default()
 }
 
 fn kubernetes_workload(

@@ -20,8 +20,9 @@ declare_rule! {
     /// `port_name`), a Cloud Map `service_registries` entry, a public IP
     /// (`assign_public_ip = true`), or host ports of tasks outside `awsvpc` networking; a Cloud
     /// Run service through its URL, which reaches its one container port (8080 unless `ports`
-    /// says otherwise); a Container App through its `ingress` `target_port`. Other workloads (a
-    /// Lambda function, a task definition no service runs) are not judged.
+    /// says otherwise); a Container App through its `ingress` `target_port`; a workload of
+    /// Terraform's Kubernetes provider through the `kubernetes_service` that selects its pods.
+    /// Other workloads (a Lambda function, a task definition no service runs) are not judged.
     ///
     /// When prod declares the process on another port (one prod declares or routes to that
     /// nothing local publishes), `port-mismatch` reports that and this rule stays quiet as long
@@ -83,6 +84,14 @@ impl Platform {
                     Some(Platform::CloudRun)
                 }
                 "azurerm_container_app" => Some(Platform::ContainerApps),
+                // Terraform's Kubernetes provider: `kubernetes_service` selects the pods.
+                "kubernetes_deployment"
+                | "kubernetes_deployment_v1"
+                | "kubernetes_stateful_set"
+                | "kubernetes_stateful_set_v1"
+                | "kubernetes_daemon_set"
+                | "kubernetes_daemon_set_v1"
+                | "kubernetes_daemonset" => Some(Platform::Kubernetes),
                 _ => None,
             },
             ServiceKind::ComposeService => None,

@@ -65,3 +65,44 @@ resource "aws_ecs_service" "notifier" {
   name            = "notifier"
   task_definition = aws_ecs_task_definition.notifier.arn
 }
+
+# Search runs on the cluster through Terraform's Kubernetes provider; no kubernetes_service
+# selects its pods.
+resource "kubernetes_deployment_v1" "search" {
+  metadata {
+    name = "search"
+  }
+  spec {
+    selector {
+      match_labels = { app = "search" }
+    }
+    template {
+      metadata {
+        labels = { app = "search" }
+      }
+      spec {
+        container {
+          name  = "search"
+          image = "getmeili/meilisearch:v1.10"
+          port {
+            container_port = 7700 # expect: unexposed-port
+          }
+        }
+      }
+    }
+  }
+}
+
+# This Service selects the API's pods (there are none on the cluster), not the search pods.
+resource "kubernetes_service_v1" "api" {
+  metadata {
+    name = "api"
+  }
+  spec {
+    selector = { app = "api" }
+    port {
+      port        = 80
+      target_port = 7700
+    }
+  }
+}

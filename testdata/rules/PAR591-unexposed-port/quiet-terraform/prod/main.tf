@@ -112,3 +112,45 @@ resource "aws_ecs_service" "jobs" {
     registry_arn = aws_service_discovery_service.jobs.arn
   }
 }
+
+# Search on the cluster, selected by a kubernetes_service that targets its named port.
+resource "kubernetes_deployment_v1" "search" {
+  metadata {
+    name      = "search"
+    namespace = "shop"
+  }
+  spec {
+    selector {
+      match_labels = { app = "search" }
+    }
+    template {
+      metadata {
+        labels = { app = "search", tier = "backend" }
+      }
+      spec {
+        container {
+          name  = "search"
+          image = "getmeili/meilisearch:v1.10"
+          port {
+            name           = "http"
+            container_port = 7700
+          }
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_service_v1" "search" {
+  metadata {
+    name      = "search"
+    namespace = "shop"
+  }
+  spec {
+    selector = { app = "search" }
+    port {
+      port        = 80
+      target_port = "http"
+    }
+  }
+}

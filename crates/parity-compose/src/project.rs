@@ -57,11 +57,20 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
         let Some(index) = project.parse_file(path, project_dir.clone(), position == 0) else {
             continue;
         };
-        let root = project.with_includes_and_extends(index, &mut vec![normalize(path)]);
+        let last = position + 1 == files.len();
+        // The last file is usually the only one: when nothing in it refers elsewhere, its tree
+        // is moved into the project rather than copied (a copy of a 5 MB file's tree is ~30 MB).
+        let root = match last.then(|| project.take_self_contained_root(index)) {
+            Some(Some(root)) => root,
+            _ => project.with_includes_and_extends(index, &mut vec![normalize(path)]),
+        };
         merge_project(&mut merged, root);
     }
+    // Nothing refers to the files' own trees any more: free them before the model is built.
+    project.files = Vec::new();
+    project.resolved = HashMap::new();
     strip_tags(&mut merged);
-    project.build_graph(&merged);
+    project.build_graph(merged);
     project.record_bare_host_variables();
     let contract = match &options.env_contract {
         Some(path) => Some(path.clone()),
@@ -405,6 +414,29 @@ impl Project<'_> {
         services
     }
 
+    /// The file's root, moved out of `self.files`, when no service in it `extends` another and
+    /// it includes nothing: then it is already resolved, and nothing read after it can refer to
+    /// it (the caller asks only for the last file given). `None` otherwise, and the root stays.
+    fn take_self_contained_root(&mut self, file: usize) -> Option<Val> {
+        let compose_file = self.files.get_mut(file)?;
+        let root = &compose_file.root;
+        let extends = root
+            .get("services")
+            .and_then(Val::as_map)
+            .unwrap_or_default()
+            .iter()
+            .any(|service| service.value.get("extends").is_some());
+        if extends || root.get("include").is_some() {
+            return None;
+        }
+        let origin = root.origin.clone();
+        compose_file.service_index.clear();
+        Some(std::mem::replace(
+            &mut compose_file.root,
+            Val::new(Kind::Map(Vec::new()), origin),
+        ))
+    }
+
     /// The file's root with `extends` applied and the services of its `include`s added.
     fn with_includes_and_extends(&mut self, file: usize, stack: &mut Vec<PathBuf>) -> Val {
         let mut root = self.with_extends_resolved(file);
@@ -719,12 +751,19 @@ impl Project<'_> {
     }
 
     /// Adds the active services, their env files and `depends_on` edges to the graph.
-    fn build_graph(&mut self, merged: &Val) {
-        let services: Vec<Field> = merged
-            .get("services")
-            .and_then(Val::as_map)
-            .map(<[Field]>::to_vec)
-            .unwrap_or_default();
+    fn build_graph(&mut self, mut merged: Val) {
+        // Moved out, not copied: each service's tree is freed once it is converted.
+        let services: Vec<Field> = match &mut merged.kind {
+            Kind::Map(fields) => fields
+                .iter_mut()
+                .find(|field| field.key == "services")
+                .and_then(|field| match &mut field.value.kind {
+                    Kind::Map(services) => Some(std::mem::take(services)),
+                    _ => None,
+                }),
+            _ => None,
+        }
+        .unwrap_or_default();
         let mut inactive: HashSet<String> = HashSet::new();
         let mut added: Vec<(NodeIndex, ConvertedService)> = Vec::new();
         let mut index_by_name: HashMap<String, NodeIndex> = HashMap::new();
@@ -782,7 +821,19 @@ impl Project<'_> {
                 None => {}
             }
             let env_nodes = self.apply_env_files(&mut converted);
-            let node = self.env.graph.add(Node::Service(converted.service.clone()));
+            // The service moves into the graph; what linking `depends_on` needs stays here.
+            let mut service = std::mem::replace(
+                &mut converted.service,
+                parity_model::Service::new(
+                    String::new(),
+                    parity_model::ServiceKind::ComposeService,
+                    field.origin.clone(),
+                ),
+            );
+            converted.service.name.clone_from(&service.name);
+            converted.service.depends_on.clone_from(&service.depends_on);
+            service.shrink_to_fit();
+            let node = self.env.graph.add(Node::Service(service));
             for env_node in env_nodes {
                 self.env
                     .graph

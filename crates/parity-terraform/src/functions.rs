@@ -21,16 +21,21 @@ const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// The names of the functions parity evaluates, sorted.
 pub const FUNCTIONS: &[&str] = &[
     "abs",
+    "alltrue",
+    "anytrue",
     "base64decode",
     "base64encode",
+    "basename",
     "can",
     "ceil",
     "chomp",
+    "chunklist",
     "coalesce",
     "coalescelist",
     "compact",
     "concat",
     "contains",
+    "dirname",
     "distinct",
     "element",
     "endswith",
@@ -39,22 +44,32 @@ pub const FUNCTIONS: &[&str] = &[
     "floor",
     "format",
     "formatlist",
+    "indent",
     "index",
     "join",
     "jsondecode",
     "jsonencode",
     "keys",
     "length",
+    "log",
     "lookup",
     "lower",
+    "matchkeys",
     "max",
     "merge",
     "min",
+    "one",
     "parseint",
+    "pow",
     "range",
+    "regex",
+    "regexall",
     "replace",
     "reverse",
+    "setintersection",
+    "setsubtract",
     "setunion",
+    "signum",
     "slice",
     "sort",
     "split",
@@ -62,6 +77,7 @@ pub const FUNCTIONS: &[&str] = &[
     "strcontains",
     "strrev",
     "substr",
+    "sum",
     "templatefile",
     "title",
     "tobool",
@@ -70,12 +86,14 @@ pub const FUNCTIONS: &[&str] = &[
     "tonumber",
     "toset",
     "tostring",
+    "transpose",
     "trim",
     "trimprefix",
     "trimspace",
     "trimsuffix",
     "try",
     "upper",
+    "urlencode",
     "values",
     "yamldecode",
     "yamlencode",
@@ -461,6 +479,48 @@ fn apply(
         }),
         "strrev" => string_fn(values, |s| s.graphemes(true).rev().collect()),
         "trimspace" => string_fn(values, |s| s.trim().to_owned()),
+        "indent" => {
+            // Every line but the first gets the spaces (the first follows what comes before).
+            let [spaces, value] = exactly(values)?;
+            let spaces = whole_number(&spaces, "the number of spaces")?;
+            let pad = " ".repeat(spaces.clamp(0, 1024) as usize);
+            text(string_arg(&value, "the string")?.replace('\n', &format!("\n{pad}")))
+        }
+        "urlencode" => string_fn(values, |s| {
+            // Go's url.QueryEscape: unreserved characters stay, a space is `+`, the rest
+            // `%XX` per UTF-8 byte.
+            let mut out = String::with_capacity(s.len());
+            for byte in s.bytes() {
+                match byte {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                        out.push(char::from(byte));
+                    }
+                    b' ' => out.push('+'),
+                    other => out.push_str(&format!("%{other:02X}")),
+                }
+            }
+            out
+        }),
+        "basename" => string_fn(values, |s| go_base(s).to_owned()),
+        "dirname" => string_fn(values, go_dir),
+        "regex" | "regexall" => {
+            let [pattern, value] = exactly(values)?;
+            let pattern = string_arg(&pattern, "the pattern")?;
+            let value = string_arg(&value, "the string")?;
+            let regex = regex::Regex::new(&pattern)
+                .map_err(|error| format!("invalid regular expression: {error}"))?;
+            let matches: Vec<Value> = regex
+                .captures_iter(&value)
+                .map(|captures| regex_match(&regex, &captures))
+                .collect();
+            if name == "regexall" {
+                return Ok(Value::List(matches));
+            }
+            matches
+                .into_iter()
+                .next()
+                .ok_or_else(|| "the pattern did not match any part of the string".to_owned())
+        }
         "chomp" => string_fn(values, |s| s.trim_end_matches(['\n', '\r']).to_owned()),
         "trimprefix" => {
             let [value, prefix] = exactly(values)?;
@@ -560,6 +620,119 @@ fn apply(
             let [value] = exactly(values)?;
             let map = object_arg(value, "the argument")?;
             Ok(Value::List(map.into_values().collect()))
+        }
+        "one" => {
+            let [list] = exactly(values)?;
+            let mut items = list_arg(list, "the argument")?;
+            match items.len() {
+                0 => Ok(Value::Null),
+                1 => Ok(items.swap_remove(0)),
+                count => Err(format!(
+                    "must be a list of at most one element, not {count}"
+                )),
+            }
+        }
+        "sum" => {
+            let [list] = exactly(values)?;
+            let items = list_arg(list, "the argument")?;
+            if items.is_empty() {
+                return Err("cannot sum an empty list".to_owned());
+            }
+            let mut total = 0.0;
+            for item in &items {
+                total += number_arg(item, "each element")?;
+            }
+            Ok(Value::Number(total))
+        }
+        "alltrue" | "anytrue" => {
+            let [list] = exactly(values)?;
+            let mut flags = Vec::new();
+            for item in list_arg(list, "the argument")? {
+                flags.push(to_bool(&item).ok_or_else(|| {
+                    format!("each element must be a bool, not {}", describe(&item))
+                })?);
+            }
+            Ok(Value::Bool(if name == "alltrue" {
+                flags.iter().all(|flag| *flag)
+            } else {
+                flags.iter().any(|flag| *flag)
+            }))
+        }
+        "chunklist" => {
+            let [list, size] = exactly(values)?;
+            let items = list_arg(list, "the first argument")?;
+            let size = whole_number(&size, "the chunk size")?;
+            if size < 0 {
+                return Err("the chunk size must not be negative".to_owned());
+            }
+            if size == 0 {
+                return Ok(Value::List(vec![Value::List(items)]));
+            }
+            Ok(Value::List(
+                items
+                    .chunks(size as usize)
+                    .map(|chunk| Value::List(chunk.to_vec()))
+                    .collect(),
+            ))
+        }
+        "setintersection" | "setsubtract" => {
+            let mut sets = values.into_iter();
+            let first = unify(list_arg(
+                sets.next().ok_or("takes at least 1 argument")?,
+                "each argument",
+            )?)?;
+            let others = sets
+                .map(|set| list_arg(set, "each argument").and_then(unify))
+                .collect::<Fallible<Vec<Vec<Value>>>>()?;
+            if name == "setsubtract" && others.len() != 1 {
+                return Err("takes 2 arguments".to_owned());
+            }
+            let mut out: Vec<Value> = Vec::new();
+            for item in first {
+                let in_others = others.iter().all(|other| other.contains(&item));
+                let keep = if name == "setintersection" {
+                    in_others
+                } else {
+                    !others.iter().any(|other| other.contains(&item))
+                };
+                if keep && !out.contains(&item) {
+                    out.push(item);
+                }
+            }
+            Ok(Value::List(sort_set(out)))
+        }
+        "matchkeys" => {
+            let [items, keys, search] = exactly(values)?;
+            let items = list_arg(items, "the values")?;
+            let keys = list_arg(keys, "the keys")?;
+            let search = list_arg(search, "the search set")?;
+            if items.len() != keys.len() {
+                return Err("the values and keys lists must have the same length".to_owned());
+            }
+            Ok(Value::List(
+                items
+                    .into_iter()
+                    .zip(keys)
+                    .filter(|(_, key)| search.contains(key))
+                    .map(|(item, _)| item)
+                    .collect(),
+            ))
+        }
+        "transpose" => {
+            let [map] = exactly(values)?;
+            let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+            for (key, list) in object_arg(map, "the argument")? {
+                for item in list_arg(list, "each value")? {
+                    out.entry(string_arg(&item, "each element")?)
+                        .or_default()
+                        .push(Value::String(key.clone()));
+                }
+            }
+            Ok(Value::Object(
+                out.into_iter()
+                    .map(|(key, keys)| (key, Value::List(keys)))
+                    .collect(),
+            ))
         }
         "zipmap" => {
             let [keys, values] = exactly(values)?;
@@ -802,6 +975,23 @@ fn apply(
             parse_int(&value, base).map(Value::Number)
         }
         "abs" => number_fn(values, f64::abs),
+        "signum" => {
+            let [value] = exactly(values)?;
+            let number = whole_number(&value, "the argument")?;
+            Ok(Value::Number(number.signum() as f64))
+        }
+        "pow" => {
+            let [base, exponent] = exactly(values)?;
+            Ok(Value::Number(
+                number_arg(&base, "the base")?.powf(number_arg(&exponent, "the exponent")?),
+            ))
+        }
+        "log" => {
+            let [number, base] = exactly(values)?;
+            Ok(Value::Number(
+                number_arg(&number, "the number")?.log(number_arg(&base, "the base")?),
+            ))
+        }
         "ceil" => number_fn(values, f64::ceil),
         "floor" => number_fn(values, f64::floor),
         "max" | "min" => {
@@ -1046,6 +1236,79 @@ fn parse_int(text: &str, base: i64) -> Fallible<f64> {
         number = number * base as f64 + digit as f64;
     }
     Ok(if negative { -number } else { number })
+}
+
+/// One match of `regex`: the matched text without capture groups, a map of named groups, or a
+/// list of the unnamed ones (an unmatched group is null).
+fn regex_match(regex: &regex::Regex, captures: &regex::Captures<'_>) -> Value {
+    let group = |index: usize| {
+        captures.get(index).map_or(Value::Null, |found| {
+            Value::String(found.as_str().to_owned())
+        })
+    };
+    let names: Vec<Option<&str>> = regex.capture_names().skip(1).collect();
+    if names.is_empty() {
+        return group(0);
+    }
+    if names.iter().any(Option::is_some) {
+        return Value::Object(
+            names
+                .iter()
+                .enumerate()
+                .filter_map(|(index, name)| name.map(|name| (name.to_owned(), group(index + 1))))
+                .collect(),
+        );
+    }
+    Value::List((1..=names.len()).map(group).collect())
+}
+
+/// Go's `filepath.Base`: the last element, trailing slashes removed; `.` for an empty path.
+fn go_base(path: &str) -> &str {
+    if path.is_empty() {
+        return ".";
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/";
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed)
+}
+
+/// Go's `filepath.Dir`: everything before the last element, cleaned; `.` when there is none.
+fn go_dir(path: &str) -> String {
+    let dir = match path.rfind('/') {
+        Some(at) => path.get(..=at).unwrap_or_default(),
+        None => "",
+    };
+    go_clean(dir)
+}
+
+/// Go's `filepath.Clean` for slash-separated paths.
+fn go_clean(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_owned();
+    }
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|last| *last != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_owned(),
+        (false, false) => joined,
+    }
 }
 
 /// A number argument that must be whole (an offset, a length).

@@ -372,7 +372,10 @@ fn judge(row: &Row, terraform: &Evaluated, parity: &Evaluated) -> Outcome {
         first_difference: format!("line {}: {what}", row.line),
     };
     if let Some(stale) = compare(&row.terraform, terraform, "terraform") {
-        return differs(format!("the recorded value is stale: {stale}"));
+        return differs(format!(
+            "the value recorded from Terraform 1.11 is not what this terraform gives \
+             (re-record the table): {stale}"
+        ));
     }
     match (compare(&as_expected, parity, "parity"), &row.divergence) {
         (None, _) => Outcome::Identical,
@@ -791,7 +794,8 @@ mod tests {
         assert_eq!(
             judge(&row(Expected::Error), &one, &one),
             Outcome::Differs {
-                first_difference: "line 7: the recorded value is stale: expected error, \
+                first_difference: "line 7: the value recorded from Terraform 1.11 is not what \
+                                   this terraform gives (re-record the table): expected error, \
                                    terraform gave 1"
                     .to_owned()
             }

@@ -39,6 +39,17 @@ const ALLOWED_DEPENDENCIES: &[(&str, &[&str])] = &[
         ],
     ),
     ("parity-cli", &["parity"]),
+    // Compares the loaders with the reference tools; only tests and xtask read it.
+    (
+        "parity-conformance",
+        &[
+            "parity-model",
+            "parity-source",
+            "parity-compose",
+            "parity-k8s",
+            "parity-terraform",
+        ],
+    ),
 ];
 
 /// Returns every problem found, empty when the tree is tidy.

@@ -19,6 +19,8 @@ pub(crate) struct EnvFileRef {
     pub(crate) written: String,
     /// Whether a missing file is an error (`required: true`, the default).
     pub(crate) required: bool,
+    /// `format: raw`: values are taken as written, not as dotenv.
+    pub(crate) raw: bool,
     /// The file that wrote it (relative paths are resolved against that file's base directory).
     pub(crate) origin: Origin,
 }
@@ -272,6 +274,7 @@ impl Cx<'_> {
                 Kind::Scalar(text, _) => refs.push(EnvFileRef {
                     written: text.clone(),
                     required: true,
+                    raw: false,
                     origin: item.origin.clone(),
                 }),
                 Kind::Map(_) => {
@@ -286,6 +289,7 @@ impl Cx<'_> {
                     refs.push(EnvFileRef {
                         written: path.to_owned(),
                         required,
+                        raw: item.get("format").and_then(Val::as_str) == Some("raw"),
                         origin: item.origin.clone(),
                     });
                 }

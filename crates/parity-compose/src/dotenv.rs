@@ -48,6 +48,44 @@ impl Dotenv {
     }
 }
 
+/// Parses an env file written `format: raw`, as compose (like `docker run --env-file`) reads
+/// it: blank lines and `#` lines are skipped, leading whitespace is dropped, `KEY=VALUE` splits at
+/// the first `=` and the value is kept exactly as written (no quotes removed, no comments, no
+/// interpolation), `KEY` alone is taken from the environment; a key with whitespace in it is an
+/// error.
+pub(crate) fn parse_raw_env(text: &str) -> Dotenv {
+    let mut dotenv = Dotenv::default();
+    for (index, raw_line) in text.lines().enumerate() {
+        let line = index as u32 + 1;
+        let statement = raw_line.trim_start_matches([' ', '\t']);
+        if statement.trim().is_empty() || statement.starts_with('#') {
+            continue;
+        }
+        let column = (raw_line.len() - statement.len()) as u32 + 1;
+        let (key, value) = match statement.split_once('=') {
+            Some((key, value)) => (key, Some(value.to_owned())),
+            None => (statement, None),
+        };
+        if key.is_empty() || key.contains([' ', '\t']) {
+            dotenv.errors.push(DotenvProblem {
+                line,
+                column,
+                message: format!(
+                    "expected `KEY=VALUE` with no whitespace in the key, found {statement:?}"
+                ),
+            });
+            continue;
+        }
+        dotenv.entries.push(DotenvEntry {
+            key: key.to_owned(),
+            value,
+            line,
+            column,
+        });
+    }
+    dotenv
+}
+
 /// Parses dotenv `text`. Templates in values look variables up in `lookup` first and then among
 /// the variables defined earlier in the same file (which is the order compose uses).
 pub(crate) fn parse_dotenv(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Dotenv {
@@ -235,6 +273,32 @@ fn strip_inline_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_env_files_keep_values_as_written() {
+        let dotenv = parse_raw_env(
+            "# comment\n\nA=\"quoted ${X}\"\nB=$$\n  C=indented\nD=v # not a comment\nE\nF=a=b\nexport G=1\n",
+        );
+        let entries: Vec<(&str, Option<&str>)> = dotenv
+            .entries
+            .iter()
+            .map(|entry| (entry.key.as_str(), entry.value.as_deref()))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("A", Some("\"quoted ${X}\"")),
+                ("B", Some("$$")),
+                ("C", Some("indented")),
+                ("D", Some("v # not a comment")),
+                ("E", None),
+                ("F", Some("a=b")),
+            ]
+        );
+        assert_eq!(dotenv.entries[2].column, 3);
+        assert_eq!(dotenv.errors.len(), 1);
+        assert_eq!(dotenv.errors[0].line, 9);
+    }
 
     fn no_vars(_: &str) -> Option<String> {
         None

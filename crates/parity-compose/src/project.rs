@@ -11,14 +11,14 @@ use std::sync::Arc;
 
 use parity_model::{
     ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
-    Node, NodeIndex, Origin, SensitiveText,
+    Node, NodeIndex, Origin, SensitiveText, VolumeKind,
 };
 use parity_source::yaml::{Limits, parse_document};
 use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_boundary, read_text};
 
 use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
-use crate::dotenv::{Dotenv, DotenvEntry, parse_dotenv};
+use crate::dotenv::{Dotenv, DotenvEntry, parse_dotenv, parse_raw_env};
 use crate::merge::{enforce_unicity, merge_project, merge_service, normalize_service, strip_tags};
 use crate::tree::{Builder, Field, Kind, Val};
 
@@ -122,7 +122,9 @@ struct Project<'a> {
     /// The directory relative paths in a file are resolved against, by display name: the project
     /// directory for the files given to [`load`], the file's own directory for `extends` files.
     base_dirs: HashMap<Arc<str>, PathBuf>,
-    env_files: HashMap<PathBuf, Option<LoadedEnvFile>>,
+    /// By path and whether it is read `format: raw` (the same file read both ways gives
+    /// different variables).
+    env_files: HashMap<(PathBuf, bool), Option<LoadedEnvFile>>,
     /// The files given to [`load`]; every other file read must stay under their folders.
     given: Vec<PathBuf>,
 }
@@ -764,6 +766,27 @@ impl Project<'_> {
             _ => None,
         }
         .unwrap_or_default();
+        // `--profile` (the options) wins; without it compose reads `COMPOSE_PROFILES` from its
+        // environment, `.env` included.
+        let profiles: Vec<String> = if self.options.profiles.is_empty() {
+            lookup_var(self.options, &self.dotenv, "COMPOSE_PROFILES")
+                .map(|names| {
+                    names
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            self.options.profiles.clone()
+        };
+        let declared_volumes: HashSet<String> = merged
+            .get("volumes")
+            .and_then(Val::as_map)
+            .map(|volumes| volumes.iter().map(|field| field.key.clone()).collect())
+            .unwrap_or_default();
         let mut inactive: HashSet<String> = HashSet::new();
         let mut added: Vec<(NodeIndex, ConvertedService)> = Vec::new();
         let mut index_by_name: HashMap<String, NodeIndex> = HashMap::new();
@@ -784,8 +807,8 @@ impl Project<'_> {
                 || service
                     .profiles
                     .iter()
-                    .any(|profile| options.profiles.contains(profile) || profile == "*")
-                || options.profiles.iter().any(|profile| profile == "*");
+                    .any(|profile| profiles.contains(profile) || profile == "*")
+                || profiles.iter().any(|profile| profile == "*");
             if !enabled {
                 let profiles = service.profiles.join(", ");
                 self.push(Diagnostic::note(
@@ -797,6 +820,19 @@ impl Project<'_> {
                 ));
                 inactive.insert(field.key);
                 continue;
+            }
+            for volume in service.containers.iter().flat_map(|c| &c.volumes) {
+                if let (VolumeKind::Named, Some(name)) = (volume.kind, &volume.source) {
+                    if !declared_volumes.contains(name) {
+                        self.env.diagnostics.push(Diagnostic::error(
+                            volume.origin.clone(),
+                            format!(
+                                "service {} refers to undefined volume {name}: declare it under the top-level `volumes`",
+                                field.key
+                            ),
+                        ));
+                    }
+                }
             }
             let has_image = service
                 .containers
@@ -848,7 +884,10 @@ impl Project<'_> {
             {
                 match index_by_name.get(dependency) {
                     Some(target) => self.env.graph.connect(*node, *target, Edge::DependsOn),
-                    None if converted.optional_dependencies.contains(dependency) => {}
+                    // `required: false` excuses a service left out by its profiles, not one
+                    // that is not defined at all (compose rejects that too).
+                    None if converted.optional_dependencies.contains(dependency)
+                        && inactive.contains(dependency) => {}
                     None => {
                         let why = if inactive.contains(dependency) {
                             " (its profiles are not enabled)"
@@ -952,11 +991,12 @@ impl Project<'_> {
             .cloned()
             .unwrap_or_else(|| self.project_dir.clone());
         let path = normalize(&base_dir.join(&reference.written));
-        if !self.env_files.contains_key(&path) {
-            let loaded = self.read_env_file(&path, reference);
-            self.env_files.insert(path.clone(), loaded);
+        let key = (path, reference.raw);
+        if !self.env_files.contains_key(&key) {
+            let loaded = self.read_env_file(&key.0, reference);
+            self.env_files.insert(key.clone(), loaded);
         }
-        let loaded = self.env_files.get(&path)?.as_ref()?;
+        let loaded = self.env_files.get(&key)?.as_ref()?;
         Some((loaded.display.clone(), loaded.entries.clone(), loaded.node))
     }
 
@@ -972,7 +1012,19 @@ impl Project<'_> {
             return None;
         }
         self.note_file(&display);
-        let dotenv = self.parse_dotenv_file(path, &display)?;
+        let dotenv = if reference.raw {
+            let text = self.read(path, &display)?;
+            let dotenv = parse_raw_env(&text);
+            for problem in &dotenv.errors {
+                self.push(Diagnostic::error(
+                    Origin::new(display.clone(), problem.line, problem.column),
+                    problem.message.clone(),
+                ));
+            }
+            dotenv
+        } else {
+            self.parse_dotenv_file(path, &display)?
+        };
         let mut source = ConfigSource {
             kind: ConfigSourceKind::EnvFile,
             name: reference.written.clone(),

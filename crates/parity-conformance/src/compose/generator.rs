@@ -111,11 +111,12 @@ pub enum Feature {
     ScalarAnchor,
     PortNameAndAppProtocol,
     VolumeOptions,
+    EnvFileRaw,
     Invalid,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 65] = [
+    pub const ALL: [Feature; 66] = [
         Feature::VarPlain,
         Feature::VarBraced,
         Feature::DefaultIfUnsetOrEmpty,
@@ -180,6 +181,7 @@ impl Feature {
         Feature::ScalarAnchor,
         Feature::PortNameAndAppProtocol,
         Feature::VolumeOptions,
+        Feature::EnvFileRaw,
         Feature::Invalid,
     ];
 }
@@ -1085,6 +1087,17 @@ impl Generator {
                 if self.rng.chance(30) {
                     text.push_str("\n  - path: ./config/extra.env\n    required: true");
                     file(self, "config/extra.env");
+                }
+                if self.rng.chance(25) {
+                    // The same dotenv-style file read raw: quotes and `$` stay as written.
+                    self.note(Feature::EnvFileRaw);
+                    let name = if self.rng.chance(50) {
+                        "app.env"
+                    } else {
+                        "config/extra.env"
+                    };
+                    file(self, name);
+                    let _ = write!(text, "\n  - path: {name}\n    format: raw");
                 }
                 text
             }

@@ -154,10 +154,30 @@ impl Value {
 pub(crate) fn format_number(number: f64) -> String {
     if number.fract() == 0.0 && number.abs() < 1e15 {
         // An integral value within the exactly representable range: print without `.0`.
-        format!("{}", number as i64)
-    } else {
-        format!("{number}")
+        return format!("{}", number as i64);
     }
+    let shortest = format!("{number}");
+    // Arithmetic on decimals leaves binary rounding noise in the last of 17 digits (0.1 + 0.2
+    // is 0.30000000000000004), where Terraform's arbitrary-precision decimals give 0.3: when at
+    // most 15 significant digits come back to the same number within two rounding steps, those
+    // are what was meant. A number written with 16 or 17 digits is further than that from its
+    // 15-digit rounding, so it keeps its digits.
+    let significant = shortest
+        .trim_start_matches(['-', '0', '.'])
+        .trim_end_matches('0')
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    if significant > 15 && number.is_finite() {
+        for digits in 1..=15 {
+            if let Ok(rounded) = format!("{number:.*e}", digits - 1).parse::<f64>() {
+                if (rounded - number).abs() <= 2.0 * f64::EPSILON * number.abs() {
+                    return format!("{rounded}");
+                }
+            }
+        }
+    }
+    shortest
 }
 
 /// Encodes a value as JSON the way Terraform's `jsonencode` does: object keys sorted, no
@@ -228,18 +248,25 @@ pub(crate) fn encode_yaml(value: &Value) -> Result<String, String> {
         Value::Object(map) if map.is_empty() => out.push_str("{}\n"),
         Value::List(_) | Value::Object(_) => encode_yaml_block(value, 0, &mut out)?,
         scalar => {
-            out.push_str(&yaml_scalar(scalar)?);
+            out.push_str(&yaml_scalar(scalar, 2)?);
             out.push('\n');
+            // Go's encoder ends a document holding one plain scalar with an end marker.
+            if !matches!(scalar, Value::String(_)) {
+                out.push_str("...\n");
+            }
         }
     }
     Ok(out)
 }
 
-fn yaml_scalar(value: &Value) -> Result<String, String> {
+/// A scalar as `yamlencode` writes it; a multi-line string becomes a literal block whose lines
+/// are indented by `block_indent`.
+fn yaml_scalar(value: &Value, block_indent: usize) -> Result<String, String> {
     Ok(match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
         Value::Number(number) => format_number(*number),
+        Value::String(text) if allows_literal_block(text) => literal_block(text, block_indent),
         Value::String(text) => {
             let mut quoted = String::new();
             encode_yaml_string(text, &mut quoted);
@@ -249,6 +276,45 @@ fn yaml_scalar(value: &Value) -> Result<String, String> {
         Value::Object(_) => "{}".to_owned(),
         Value::Unknown(unknown) => return Err(unknown.what.clone()),
     })
+}
+
+/// Whether Go's YAML encoder writes `text` as a literal block (`|`): it has a line break, only
+/// printable characters (no tab, no carriage return), and no space before a line break or at the
+/// end.
+fn allows_literal_block(text: &str) -> bool {
+    text.contains('\n')
+        && !text.contains(" \n")
+        && !text.ends_with(' ')
+        && text
+            .chars()
+            .all(|c| c == '\n' || !(c.is_control() || c == '\u{feff}'))
+}
+
+/// `|-` (no final line break), `|` (one) or `|+` (more), with an indentation indicator when the
+/// text starts with a space or a line break, then the lines indented (empty lines stay empty).
+fn literal_block(text: &str, indent: usize) -> String {
+    let chomping = if text.ends_with("\n\n") {
+        "+"
+    } else if text.ends_with('\n') {
+        ""
+    } else {
+        "-"
+    };
+    let hint = if text.starts_with([' ', '\n']) {
+        "2"
+    } else {
+        ""
+    };
+    let mut out = format!("|{hint}{chomping}");
+    let pad = " ".repeat(indent);
+    for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 fn encode_yaml_string(text: &str, out: &mut String) {
@@ -289,7 +355,7 @@ fn encode_yaml_block(value: &Value, indent: usize, out: &mut String) -> Result<(
                     out.push_str(nested.trim_start());
                 } else {
                     out.push(' ');
-                    out.push_str(&yaml_scalar(item)?);
+                    out.push_str(&yaml_scalar(item, indent + 2)?);
                     out.push('\n');
                 }
             }
@@ -309,14 +375,14 @@ fn encode_yaml_block(value: &Value, indent: usize, out: &mut String) -> Result<(
                     encode_yaml_block(item, nested_indent, out)?;
                 } else {
                     out.push(' ');
-                    out.push_str(&yaml_scalar(item)?);
+                    out.push_str(&yaml_scalar(item, indent + 2)?);
                     out.push('\n');
                 }
             }
         }
         scalar => {
             out.push_str(&pad);
-            out.push_str(&yaml_scalar(scalar)?);
+            out.push_str(&yaml_scalar(scalar, indent + 2)?);
             out.push('\n');
         }
     }
@@ -371,6 +437,11 @@ mod tests {
         assert_eq!(format_number(5.0), "5");
         assert_eq!(format_number(-2.0), "-2");
         assert_eq!(format_number(1.5), "1.5");
+        assert_eq!(format_number(0.1 + 0.2), "0.3");
+        assert_eq!(format_number(1.1 * 1.1), "1.21");
+        assert_eq!(format_number(0.123_456_789_012_345_6), "0.1234567890123456");
+        assert_eq!(format_number(1.0 / 3.0), "0.3333333333333333");
+        assert_eq!(format_number(1e21), "1000000000000000000000");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use parity_model::Origin;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::eval::{EvalError, EvalResult, Scope, SourceFile, to_bool, to_number};
-use crate::value::{Value, encode_json, encode_yaml, format_number, from_yaml};
+use crate::value::{TextPart, Value, encode_json, encode_yaml, format_number, from_yaml};
 
 /// Largest file `file` and `templatefile` read.
 const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -168,6 +168,12 @@ pub(crate) fn call(
                 ));
             }
             None => {}
+        }
+    }
+    // `format` with unknown arguments keeps its known text, as a string template does.
+    if name == "format" {
+        if let Some(partial) = format_partly_known(&values) {
+            return Ok(partial);
         }
     }
     // Most functions cannot say anything about an unknown argument; coalesce and the
@@ -1458,6 +1464,74 @@ fn go_replacement(replacement: &str) -> String {
 
 /// Terraform's `format` verbs: `%s`, `%d`, `%f` (with precision), `%q`, `%v`, `%t`, `%%`,
 /// with width, `-` and `0` flags.
+/// `format(spec, args...)` when some arguments are known only after apply: the known text with
+/// each unknown argument kept as a part of its own (`format("postgres://%s:5432/shop",
+/// aws_db_instance.main.address)` keeps the scheme and port). Each unknown argument is formatted
+/// as a marker that no verb may alter; when one does (`%.3s`, `%d`, `%q`), or the format itself is
+/// unknown, `None`: the result is unknown as a whole.
+fn format_partly_known(values: &[Value]) -> Option<Value> {
+    const OPEN: char = '\u{E000}';
+    const CLOSE: char = '\u{E001}';
+    let (spec, args) = values.split_first()?;
+    let spec = spec.as_str()?;
+    if !args.iter().any(|arg| matches!(arg, Value::Unknown(_))) || spec.contains([OPEN, CLOSE]) {
+        return None;
+    }
+    // A precision (`%.3s`) could cut an unknown value short: nothing is known then.
+    let has_precision = spec.split('%').skip(1).any(|verb| {
+        verb.trim_start_matches(|c: char| "-+# 0123456789[]".contains(c))
+            .starts_with('.')
+    });
+    if has_precision {
+        return None;
+    }
+    let mut unknowns = Vec::new();
+    let marked: Vec<Value> = args
+        .iter()
+        .map(|arg| match arg {
+            Value::Unknown(unknown) => {
+                let marker = format!("{OPEN}{}{CLOSE}", unknowns.len());
+                unknowns.push(unknown);
+                Value::String(marker)
+            }
+            other => other.clone(),
+        })
+        .collect();
+    let formatted = format_values(spec, &marked).ok()?;
+    let mut parts = Vec::new();
+    let mut rest = formatted.as_str();
+    while let Some(open) = rest.find(OPEN) {
+        let known = rest.get(..open)?;
+        if known.contains(CLOSE) {
+            return None;
+        }
+        parts.push(TextPart::Known(known.to_owned()));
+        let after = rest.get(open + OPEN.len_utf8()..)?;
+        let close = after.find(CLOSE)?;
+        let unknown = unknowns.get(after.get(..close)?.parse::<usize>().ok()?)?;
+        match &unknown.text {
+            Some(inner) => parts.extend(inner.iter().cloned()),
+            None => parts.push(TextPart::Unknown(unknown.what.clone())),
+        }
+        rest = after.get(close + CLOSE.len_utf8()..)?;
+    }
+    if rest.contains(CLOSE) {
+        return None;
+    }
+    parts.push(TextPart::Known(rest.to_owned()));
+    let first = unknowns.first()?;
+    Some(Value::Unknown(crate::value::Unknown {
+        what: first.what.clone(),
+        text: Some(
+            parts
+                .into_iter()
+                .filter(|part| !matches!(part, TextPart::Known(text) if text.is_empty()))
+                .collect(),
+        ),
+        encoded: None,
+    }))
+}
+
 fn format_values(spec: &str, args: &[Value]) -> Fallible<String> {
     let mut out = String::new();
     let mut chars = spec.chars().peekable();
@@ -1754,6 +1828,29 @@ mod tests {
         assert_eq!(format_values("%q", &args[..1]).unwrap(), "\"api\"");
         assert_eq!(format_values("100%%", &[]).unwrap(), "100%");
         assert!(format_values("%s %s", &args[..1]).is_err());
+    }
+
+    #[test]
+    fn format_keeps_the_known_text_around_unknown_arguments() {
+        let address = Value::unknown("aws_db_instance.main.address");
+        let spec = |text: &str| Value::String(text.to_owned());
+        let Some(Value::Unknown(partial)) = format_partly_known(&[
+            spec("postgres://%s:%d/%s"),
+            address.clone(),
+            Value::Number(5432.0),
+            spec("shop"),
+        ]) else {
+            panic!("a partly known string");
+        };
+        assert_eq!(partial.what, "aws_db_instance.main.address");
+        assert_eq!(
+            partial.template(),
+            "postgres://${aws_db_instance.main.address}:5432/shop"
+        );
+        // A verb that would alter the unknown part: unknown as a whole.
+        assert_eq!(format_partly_known(&[spec("%.3s"), address.clone()]), None);
+        assert_eq!(format_partly_known(&[spec("%d"), address.clone()]), None);
+        assert_eq!(format_partly_known(&[spec("%s"), spec("known")]), None);
     }
 
     #[test]

@@ -50,6 +50,7 @@ resource "aws_ecs_task_definition" "api" {
         { name = "CACHE_URL", value = "rediss://${module.cache.endpoint}:6379/0" },
         { name = "LEGACY_DB_URL", value = "mysql://${data.aws_db_instance.legacy.address}/legacy" },
         { name = "ESCAPED", value = "$${NOT_A_REFERENCE}-${aws_db_instance.main[0].port}" },
+        { name = "REPLICA_URL", value = format("postgresql://%s:%d/%s", aws_db_instance.main[0].address, 5432, "shop") },
       ]
     },
   ])

@@ -251,6 +251,9 @@ fn apply(
     match name {
         "jsonencode" => {
             let [value] = exactly(values)?;
+            if has_non_finite_number(&value) {
+                return Err("cannot encode infinity or NaN as JSON".to_owned());
+            }
             let mut out = String::new();
             match encode_json(&value, &mut out) {
                 Ok(()) => text(out),
@@ -1173,6 +1176,17 @@ pub(crate) fn unify_with(chosen: Value, other: Option<Value>) -> Fallible<Value>
         "the true and false results of a conditional must have consistent types".to_owned()
     })?;
     Ok(unified.swap_remove(0))
+}
+
+/// Whether a value holds an infinite or NaN number (`1 / 0`, YAML's `.inf`), which JSON cannot
+/// hold.
+fn has_non_finite_number(value: &Value) -> bool {
+    match value {
+        Value::Number(number) => !number.is_finite(),
+        Value::List(items) => items.iter().any(has_non_finite_number),
+        Value::Object(map) => map.values().any(has_non_finite_number),
+        _ => false,
+    }
 }
 
 /// Go's `unicode.ToUpper`: one character to one character; a character whose upper case is

@@ -152,6 +152,10 @@ impl Value {
 /// Formats a number the way Terraform prints it: integers without a fraction, other numbers in
 /// their shortest exact decimal form.
 pub(crate) fn format_number(number: f64) -> String {
+    if number == 0.0 && number.is_sign_negative() {
+        // Terraform keeps the sign of a negative zero (`-0`).
+        return "-0".to_owned();
+    }
     if number.fract() == 0.0 && number.abs() < 1e15 {
         // An integral value within the exactly representable range: print without `.0`.
         return format!("{}", number as i64);
@@ -396,18 +400,33 @@ pub(crate) fn from_yaml(node: &parity_source::yaml::Node) -> Value {
     match &node.value {
         Yaml::Null => Value::Null,
         Yaml::Scalar(scalar) if scalar.quoted => Value::String(scalar.text.clone()),
+        // Terraform's YAML reader types plain scalars the YAML 1.1 way (`yes`, `on`, `y` are
+        // true; `0x1F` and `0o17` are numbers; `012` is twelve), checked against `yamldecode`.
         Yaml::Scalar(scalar) => match scalar.text.as_str() {
-            "true" | "True" | "TRUE" => Value::Bool(true),
-            "false" | "False" | "FALSE" => Value::Bool(false),
-            "null" | "Null" | "NULL" | "~" => Value::Null,
-            text => match text.parse::<f64>() {
-                Ok(number)
-                    if text.chars().any(|c| c.is_ascii_digit()) && !text.starts_with('+') =>
-                {
-                    Value::Number(number)
+            "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+                Value::Bool(true)
+            }
+            "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off"
+            | "OFF" => Value::Bool(false),
+            "" | "null" | "Null" | "NULL" | "~" => Value::Null,
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Number(f64::INFINITY),
+            "-.inf" | "-.Inf" | "-.INF" => Value::Number(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => Value::Number(f64::NAN),
+            text => {
+                let radix = |prefix: &str, radix: u32| {
+                    text.strip_prefix(prefix)
+                        .filter(|digits| !digits.is_empty())
+                        .and_then(|digits| i64::from_str_radix(digits, radix).ok())
+                };
+                let decimal = text
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|_| text.chars().any(|c| c.is_ascii_digit()));
+                match radix("0x", 16).or_else(|| radix("0o", 8)) {
+                    Some(number) => Value::Number(number as f64),
+                    None => decimal.map_or_else(|| Value::String(text.to_owned()), Value::Number),
                 }
-                _ => Value::String(text.to_owned()),
-            },
+            }
         },
         Yaml::Seq(items) => Value::List(items.iter().map(from_yaml).collect()),
         Yaml::Map(entries) => Value::Object(
@@ -442,6 +461,45 @@ mod tests {
         assert_eq!(format_number(0.123_456_789_012_345_6), "0.1234567890123456");
         assert_eq!(format_number(1.0 / 3.0), "0.3333333333333333");
         assert_eq!(format_number(1e21), "1000000000000000000000");
+    }
+
+    #[test]
+    fn yaml_plain_scalars_are_typed_as_terraform_types_them() {
+        let document = parity_source::yaml::parse_document(
+            "[yes, Off, 0x1F, 0o17, '0x1F', 012, +1, 1_000, ~, .inf]",
+            parity_source::yaml::Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            from_yaml(&document),
+            Value::List(vec![
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Number(31.0),
+                Value::Number(15.0),
+                Value::String("0x1F".into()),
+                Value::Number(12.0),
+                Value::Number(1.0),
+                Value::String("1_000".into()),
+                Value::Null,
+                Value::Number(f64::INFINITY),
+            ])
+        );
+    }
+
+    #[test]
+    fn multi_line_strings_are_literal_blocks_in_yaml() {
+        let value = object(&[("script", Value::String("a\nb\n".into()))]);
+        assert_eq!(encode_yaml(&value).unwrap(), "\"script\": |\n  a\n  b\n");
+        assert_eq!(
+            encode_yaml(&Value::String(" a\nb".into())).unwrap(),
+            "|2-\n   a\n  b\n"
+        );
+        assert_eq!(
+            encode_yaml(&Value::String("tab\there\nx".into())).unwrap(),
+            "\"tab\\there\\nx\"\n"
+        );
+        assert_eq!(encode_yaml(&Value::Number(1.0)).unwrap(), "1\n...\n");
     }
 
     #[test]

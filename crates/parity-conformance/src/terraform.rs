@@ -46,6 +46,11 @@ pub const FIXTURES: &[(&str, &str)] = &[
         "fixture.json",
         "{\"image\": \"nginx:1.27\", \"replicas\": 2}\n",
     ),
+    // Template files take no backslash escapes (unlike quoted strings): they stay as written.
+    (
+        "escapes.tpl",
+        "dir C:\\new\\table ${x} %{ if true }\\t[$${kept}]%{ endif } \\u00e9\n",
+    ),
 ];
 
 /// How to run the Terraform comparison.

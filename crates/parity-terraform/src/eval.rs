@@ -263,9 +263,9 @@ impl<'a> Scope<'a> {
                 }
                 Ok(Value::Object(map))
             }
-            Expression::StringTemplate(template) => self.render_template(template, &origin()),
+            Expression::StringTemplate(template) => self.render_template(template, true, &origin()),
             Expression::HeredocTemplate(heredoc) => {
-                self.render_template(&heredoc.template, &origin())
+                self.render_template(&heredoc.template, false, &origin())
             }
             Expression::Parenthesis(inner) => self.eval(inner.inner()),
             Expression::Variable(ident) => self.traverse(ident.value().as_str(), &[], &origin()),
@@ -715,14 +715,17 @@ impl<'a> Scope<'a> {
         Ok(value)
     }
 
-    /// Renders a string template or heredoc. A template that is a single interpolation yields
-    /// the interpolated value itself, not its string form, as in Terraform.
-    fn render_template(&self, template: &Template, origin: &Origin) -> EvalResult {
+    /// Renders a string template (`quoted`) or heredoc. A template that is a single
+    /// interpolation yields the interpolated value itself, not its string form, as in Terraform.
+    fn render_template(&self, template: &Template, quoted: bool, origin: &Origin) -> EvalResult {
         let elements: Vec<&Element> = template.iter().collect();
         if let [Element::Interpolation(interpolation)] = elements.as_slice() {
             return self.eval(&interpolation.expr);
         }
-        let mut out = Rendered::default();
+        let mut out = Rendered {
+            quoted,
+            ..Rendered::default()
+        };
         self.render_elements(template, &mut out, origin)?;
         Ok(out.finish())
     }
@@ -733,8 +736,14 @@ impl<'a> Scope<'a> {
         out: &mut Rendered,
         origin: &Origin,
     ) -> Result<(), EvalError> {
+        out.depth += 1;
         for element in template.iter() {
             match element {
+                // The parser (hcl-edit) resolves a quoted string's backslash escapes in its
+                // top-level text only; text inside `%{ if }` and `%{ for }` still has them.
+                Element::Literal(text) if out.quoted && out.depth > 1 => {
+                    out.literal(&unescape_quoted(text.value()));
+                }
                 Element::Literal(text) => out.literal(text.value()),
                 Element::Interpolation(interpolation) => {
                     out.strip_before(interpolation.strip.strip_start());
@@ -834,8 +843,50 @@ impl<'a> Scope<'a> {
                 },
             }
         }
+        out.depth -= 1;
         Ok(())
     }
+}
+
+/// Resolves the backslash escapes of a quoted string (`\n`, `\t`, `\"`, `\\`, `\uNNNN`,
+/// `\UNNNNNNNN`); anything else stays as written.
+fn unescape_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let mut lookahead = chars.clone();
+        let decoded = match lookahead.next() {
+            Some('n') => Some('\n'),
+            Some('r') => Some('\r'),
+            Some('t') => Some('\t'),
+            Some('"') => Some('"'),
+            Some('\\') => Some('\\'),
+            Some(kind @ ('u' | 'U')) => {
+                let width = if kind == 'u' { 4 } else { 8 };
+                let digits: String = lookahead.by_ref().take(width).collect();
+                (digits.len() == width)
+                    .then(|| {
+                        u32::from_str_radix(&digits, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                    })
+                    .flatten()
+            }
+            _ => None,
+        };
+        match decoded {
+            Some(decoded) => {
+                out.push(decoded);
+                chars = lookahead;
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 /// A template being rendered: the parts so far (known text and references known only after
@@ -846,6 +897,10 @@ struct Rendered {
     text: String,
     unknown: Option<String>,
     strip_next: bool,
+    /// A quoted string, not a heredoc or a template file.
+    quoted: bool,
+    /// How deep in directives the text being rendered is (1: the template's own text).
+    depth: usize,
 }
 
 impl Rendered {
@@ -1065,6 +1120,15 @@ mod tests {
         assert_eq!(file.origin_at(8).to_string(), "main.tf:2:3");
         let json = SourceFile::without_positions(Arc::from("main.tf.json"));
         assert_eq!(json.origin_at(8).to_string(), "main.tf.json");
+    }
+
+    #[test]
+    fn quoted_escapes_resolve_and_unknown_ones_stay() {
+        assert_eq!(
+            unescape_quoted(r#"a\n\t\"q\" \\ \u00e9\U0001F600 \x"#),
+            "a\n\t\"q\" \\ é😀 \\x"
+        );
+        assert_eq!(unescape_quoted(r"\u00"), r"\u00");
     }
 
     #[test]

@@ -100,6 +100,129 @@ pub const FUNCTIONS: &[&str] = &[
     "zipmap",
 ];
 
+/// Every built-in function of Terraform 1.11 in a module (`terraform metadata functions`),
+/// sorted.
+const TERRAFORM_FUNCTIONS: &[&str] = &[
+    "abs",
+    "abspath",
+    "alltrue",
+    "anytrue",
+    "base64decode",
+    "base64encode",
+    "base64gzip",
+    "base64sha256",
+    "base64sha512",
+    "basename",
+    "bcrypt",
+    "can",
+    "ceil",
+    "chomp",
+    "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
+    "coalesce",
+    "coalescelist",
+    "compact",
+    "concat",
+    "contains",
+    "csvdecode",
+    "dirname",
+    "distinct",
+    "element",
+    "endswith",
+    "ephemeralasnull",
+    "file",
+    "filebase64",
+    "filebase64sha256",
+    "filebase64sha512",
+    "fileexists",
+    "filemd5",
+    "fileset",
+    "filesha1",
+    "filesha256",
+    "filesha512",
+    "flatten",
+    "floor",
+    "format",
+    "formatdate",
+    "formatlist",
+    "indent",
+    "index",
+    "issensitive",
+    "join",
+    "jsondecode",
+    "jsonencode",
+    "keys",
+    "length",
+    "log",
+    "lookup",
+    "lower",
+    "matchkeys",
+    "max",
+    "md5",
+    "merge",
+    "min",
+    "nonsensitive",
+    "one",
+    "parseint",
+    "pathexpand",
+    "plantimestamp",
+    "pow",
+    "range",
+    "regex",
+    "regexall",
+    "replace",
+    "reverse",
+    "rsadecrypt",
+    "sensitive",
+    "setintersection",
+    "setproduct",
+    "setsubtract",
+    "setunion",
+    "sha1",
+    "sha256",
+    "sha512",
+    "signum",
+    "slice",
+    "sort",
+    "split",
+    "startswith",
+    "strcontains",
+    "strrev",
+    "substr",
+    "sum",
+    "templatefile",
+    "templatestring",
+    "textdecodebase64",
+    "textencodebase64",
+    "timeadd",
+    "timecmp",
+    "timestamp",
+    "title",
+    "tobool",
+    "tolist",
+    "tomap",
+    "tonumber",
+    "toset",
+    "tostring",
+    "transpose",
+    "trim",
+    "trimprefix",
+    "trimspace",
+    "trimsuffix",
+    "try",
+    "upper",
+    "urlencode",
+    "uuid",
+    "uuidv5",
+    "values",
+    "yamldecode",
+    "yamlencode",
+    "zipmap",
+];
+
 /// Calls function `name` with argument expressions `args` (`expand_final`: the last argument
 /// is written `list...` and spreads into several arguments).
 pub(crate) fn call(
@@ -145,7 +268,16 @@ pub(crate) fn call(
         _ => {}
     }
     if !FUNCTIONS.contains(&name) {
-        return Err(EvalError::fatal(
+        // A Terraform function parity does not evaluate is parity's limit: `try` and `can` must
+        // not hide it. A name Terraform does not know either is an error like any other, which
+        // `try` catches in Terraform too.
+        if TERRAFORM_FUNCTIONS.contains(&name) {
+            return Err(EvalError::fatal(
+                origin.clone(),
+                format!("Terraform function `{name}` is not supported by parity"),
+            ));
+        }
+        return Err(EvalError::new(
             origin.clone(),
             format!("call to unknown function `{name}`"),
         ));
@@ -1040,8 +1172,10 @@ fn apply(
             let file = SourceFile::new(Arc::from(resolved.display().to_string()), &contents);
             let mut inner = Scope::new(scope.context, &file);
             inner.bindings = vars.into_iter().collect();
-            let expression = Expression::from(hcl::edit::template::StringTemplate::from(
-                template.iter().cloned().collect::<Vec<_>>(),
+            // Rendered as a heredoc is: a template file takes no backslash escapes.
+            let expression = Expression::from(hcl::edit::template::HeredocTemplate::new(
+                hcl::edit::Ident::new("EOT"),
+                template,
             ));
             inner
                 .eval(&expression)

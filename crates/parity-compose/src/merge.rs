@@ -68,6 +68,134 @@ pub(crate) fn normalize_service(service: &mut Val, diagnostics: &mut Vec<Diagnos
     }
 }
 
+/// The service fields whose items the Compose Specification's schema declares unique
+/// (`uniqueItems`) and that compose does not make unique itself before validating: a file that
+/// repeats an item in one of these lists is rejected. (`environment`, `volumes`, `profiles`,
+/// `labels`, ... are made unique first, a later item replacing an equal one, so a repeat there
+/// is fine.)
+const UNIQUE_ITEM_FIELDS: [&str; 8] = [
+    "depends_on",
+    "device_cgroup_rules",
+    "external_links",
+    "group_add",
+    "models",
+    "networks",
+    "security_opt",
+    "volumes_from",
+];
+
+/// Reports the lists of one service (as written in one file, before any merge) that repeat an
+/// item, as compose's schema validation does: `services.web.depends_on items at 0 and 1 are
+/// equal`. Ports are first made unique by their key ([`port_key`]), as compose does before it
+/// validates, and then compared with `published` read as a string: so `published: 8080` and
+/// `published: "8080"` for the same target are two keys but equal items, which compose rejects.
+pub(crate) fn check_unique_items(name: &str, service: &Val, diagnostics: &mut Vec<Diagnostic>) {
+    for field in service.as_map().unwrap_or_default() {
+        let Some(items) = field.value.as_seq() else {
+            continue;
+        };
+        let repeated = if field.key == "ports" {
+            let mut unique: Vec<&Val> = Vec::with_capacity(items.len());
+            let mut positions: HashMap<String, usize> = HashMap::new();
+            for item in items {
+                match port_key(item).and_then(|key| positions.get(&key).copied()) {
+                    Some(at) => {
+                        if let Some(slot) = unique.get_mut(at) {
+                            *slot = item;
+                        }
+                    }
+                    None => {
+                        if let Some(key) = port_key(item) {
+                            positions.insert(key, unique.len());
+                        }
+                        unique.push(item);
+                    }
+                }
+            }
+            first_repeat(&unique, same_port)
+        } else if UNIQUE_ITEM_FIELDS.contains(&field.key.as_str()) {
+            let all: Vec<&Val> = items.iter().collect();
+            first_repeat(&all, same_data)
+        } else {
+            None
+        };
+        if let Some((earlier, later, item)) = repeated {
+            diagnostics.push(Diagnostic::error(
+                item.origin.clone(),
+                format!(
+                    "services.{name}.{} items at {earlier} and {later} are equal",
+                    field.key
+                ),
+            ));
+        }
+    }
+}
+
+/// The first item equal to an earlier one: (earlier index, later index, the later item).
+fn first_repeat<'v>(
+    items: &[&'v Val],
+    same: impl Fn(&Val, &Val) -> bool,
+) -> Option<(usize, usize, &'v Val)> {
+    items.iter().enumerate().find_map(|(later, item)| {
+        items
+            .iter()
+            .take(later)
+            .position(|earlier| same(earlier, item))
+            .map(|earlier| (earlier, later, *item))
+    })
+}
+
+/// Two port entries as compose validates them: `published` is a string by then.
+fn same_port(a: &Val, b: &Val) -> bool {
+    match (&a.kind, &b.kind) {
+        (Kind::Map(left), Kind::Map(right)) => {
+            left.len() == right.len()
+                && left.iter().all(|field| {
+                    right
+                        .iter()
+                        .find(|other| other.key == field.key)
+                        .is_some_and(|other| match field.key.as_str() {
+                            "published" => field.value.as_str() == other.value.as_str(),
+                            _ => same_data(&field.value, &other.value),
+                        })
+                })
+        }
+        _ => same_data(a, b),
+    }
+}
+
+/// Whether two values are the same data as compose's JSON sees them: a plain `80` is a number
+/// and `"80"` a string, mappings compare whatever their key order, origins do not count.
+fn same_data(a: &Val, b: &Val) -> bool {
+    match (&a.kind, &b.kind) {
+        (Kind::Null, Kind::Null) => true,
+        (Kind::Scalar(..), Kind::Scalar(..)) => scalar_data(a) == scalar_data(b),
+        (Kind::Seq(left), Kind::Seq(right)) => {
+            left.len() == right.len() && left.iter().zip(right).all(|(l, r)| same_data(l, r))
+        }
+        (Kind::Map(left), Kind::Map(right)) => {
+            left.len() == right.len()
+                && left.iter().all(|field| {
+                    right
+                        .iter()
+                        .find(|other| other.key == field.key)
+                        .is_some_and(|other| same_data(&field.value, &other.value))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// A scalar's JSON type (number, boolean or string) and text.
+fn scalar_data(value: &Val) -> (&'static str, &str) {
+    match &value.kind {
+        Kind::Scalar(text, false) if text.parse::<f64>().is_ok() => ("number", text),
+        Kind::Scalar(text, false) if matches!(text.as_str(), "true" | "false") => ("bool", text),
+        Kind::Scalar(text, _) => ("string", text),
+        _ => ("", ""),
+    }
+}
+
 /// What a list item with no `=` becomes: `null` (environment: taken from the host) or `""` (labels).
 #[derive(Clone, Copy)]
 enum ListItem {
@@ -437,11 +565,20 @@ mod tests {
     use crate::tree::Builder;
 
     fn service(file: &str, text: &str) -> Val {
+        let mut val = as_written(file, text);
+        let mut diagnostics = Vec::new();
+        normalize_service(&mut val, &mut diagnostics);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        val
+    }
+
+    /// The service as written, not yet normalised for merging.
+    fn as_written(file: &str, text: &str) -> Val {
         let node = parse_document(text, Limits::default()).unwrap();
         let lookup = |_: &str| None;
         let mut diagnostics = Vec::new();
         let mut warned = BTreeSet::new();
-        let mut val = Builder {
+        let val = Builder {
             file: Arc::from(file),
             lookup: &lookup,
             diagnostics: &mut diagnostics,
@@ -449,7 +586,6 @@ mod tests {
             host_variables: &mut Vec::new(),
         }
         .build(&node);
-        normalize_service(&mut val, &mut diagnostics);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         val
     }
@@ -502,6 +638,26 @@ mod tests {
         );
         assert_eq!(texts(result.get("command").unwrap()), ["serve"]);
         assert_eq!(texts(result.get("volumes").unwrap()), ["./x:/data:ro"]);
+    }
+
+    #[test]
+    fn a_list_repeating_an_item_is_reported_as_compose_validates_it() {
+        let mut diagnostics = Vec::new();
+        let web = as_written(
+            "c.yaml",
+            "ports: ['80:80', '80:80', {target: 81, published: 8081}, {target: 81, published: '8081'}]\nvolumes: [/a, /a]\nenvironment: [A=1, A=1]\ndepends_on: [db, cache, db]\nsecurity_opt: [x, y]\n",
+        );
+        check_unique_items("web", &web, &mut diagnostics);
+        let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "c.yaml:1:58: error: services.web.ports items at 1 and 2 are equal",
+                "c.yaml:4:25: error: services.web.depends_on items at 0 and 2 are equal",
+            ],
+            "compose makes ports, volumes and environment unique before it validates; \
+             `published` 8081 and \"8081\" are two keys but one item"
+        );
     }
 
     #[test]

@@ -19,7 +19,10 @@ use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_boun
 use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
 use crate::dotenv::{Dotenv, DotenvEntry, parse_dotenv, parse_raw_env};
-use crate::merge::{enforce_unicity, merge_project, merge_service, normalize_service, strip_tags};
+use crate::merge::{
+    check_unique_items, enforce_unicity, merge_project, merge_service, normalize_service,
+    strip_tags,
+};
 use crate::tree::{Builder, Field, Kind, Val};
 
 /// Top-level keys of the Compose Specification; anything else (but `x-`) gets a warning.
@@ -563,6 +566,7 @@ impl Project<'_> {
                             keep
                         });
                         for service in entries.iter_mut() {
+                            check_unique_items(&service.key, &service.value, &mut diagnostics);
                             normalize_service(&mut service.value, &mut diagnostics);
                         }
                     }

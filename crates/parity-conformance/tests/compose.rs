@@ -2,7 +2,8 @@
 //! `testdata/`, the shared corpus and a few hundred generated projects, compared as data.
 //!
 //! `PARITY_COMPOSE_SEED=N` runs only the generated project of seed N (kept in
-//! `target/compose-seed-N/` to look at). Without a reference binary the test skips, unless
+//! `target/compose-seed-N/` to look at); `PARITY_COMPOSE_SEED=A..B` runs the generated projects
+//! of seeds A to B-1 (more than the default run, to look for rare differences). Without a reference binary the test skips, unless
 //! `PARITY_REQUIRE_REFERENCE` names `compose`.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -14,13 +15,26 @@ use parity_conformance::{Outcome, Tool, table, workspace_root};
 
 #[test]
 fn compose_loader_matches_docker_compose_config() {
-    let one_seed = std::env::var_os("PARITY_COMPOSE_SEED").is_some();
-    let options = match std::env::var("PARITY_COMPOSE_SEED") {
-        Ok(seed) => {
+    let requested = std::env::var("PARITY_COMPOSE_SEED").ok();
+    let options = match requested.as_deref().map(str::trim) {
+        // `A..B`: only those generated projects (to look for rare differences).
+        Some(range) if range.contains("..") => {
+            let (start, end) = range.split_once("..").unwrap_or_default();
+            let bound = |text: &str| -> u64 {
+                text.parse()
+                    .unwrap_or_else(|_| panic!("PARITY_COMPOSE_SEED={range:?}: expected N or A..B"))
+            };
+            ComposeRun {
+                fixtures: false,
+                corpus: false,
+                seeds: (bound(start)..bound(end)).collect(),
+                ..ComposeRun::default()
+            }
+        }
+        Some(seed) => {
             let seed: u64 = seed
-                .trim()
                 .parse()
-                .unwrap_or_else(|_| panic!("PARITY_COMPOSE_SEED={seed:?} is not a number"));
+                .unwrap_or_else(|_| panic!("PARITY_COMPOSE_SEED={seed:?}: expected N or A..B"));
             ComposeRun {
                 generated_dir: Some(
                     workspace_root()
@@ -30,7 +44,7 @@ fn compose_loader_matches_docker_compose_config() {
                 ..ComposeRun::seed(seed)
             }
         }
-        Err(_) => ComposeRun::default(),
+        None => ComposeRun::default(),
     };
     let started = Instant::now();
     let suite = match run(&options) {
@@ -56,7 +70,7 @@ fn compose_loader_matches_docker_compose_config() {
         }
     }
     assert!(
-        one_seed || suite.cases.len() >= 300,
+        requested.is_some() || suite.cases.len() >= 300,
         "only {} cases:\n{text}",
         suite.cases.len()
     );

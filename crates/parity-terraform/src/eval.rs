@@ -18,6 +18,7 @@ use hcl::edit::template::{Directive, Element, Template};
 use parity_model::Origin;
 
 use crate::functions;
+use crate::heredoc;
 use crate::value::{TextPart, Unknown, Value};
 
 /// Nested `for` expressions, templates and function calls deeper than this are refused, so a
@@ -62,6 +63,11 @@ impl SourceFile {
             line_starts: vec![0],
             whole_file: true,
         }
+    }
+
+    /// The source text of a span, when the file's text is its parsed text.
+    pub(crate) fn text_of(&self, span: Range<usize>) -> Option<&str> {
+        self.text.as_deref()?.get(span)
     }
 
     /// The origin of a byte offset (1-based line and column; the column counts bytes).
@@ -265,7 +271,13 @@ impl<'a> Scope<'a> {
             }
             Expression::StringTemplate(template) => self.render_template(template, true, &origin()),
             Expression::HeredocTemplate(heredoc) => {
-                self.render_template(&heredoc.template, false, &origin())
+                // Re-read from its text with HCL's whitespace rules (see `heredoc.rs`).
+                let settled = heredoc
+                    .span()
+                    .and_then(|span| self.file.text_of(span))
+                    .and_then(heredoc::template);
+                let template = settled.as_ref().unwrap_or(&heredoc.template);
+                self.render_template(template, false, &origin())
             }
             Expression::Parenthesis(inner) => self.eval(inner.inner()),
             Expression::Variable(ident) => self.traverse(ident.value().as_str(), &[], &origin()),

@@ -16,6 +16,7 @@
 
 mod eval;
 mod functions;
+mod heredoc;
 mod json_syntax;
 mod mapping;
 mod module;

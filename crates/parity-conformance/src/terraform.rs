@@ -46,6 +46,10 @@ pub const FIXTURES: &[(&str, &str)] = &[
         "fixture.json",
         "{\"image\": \"nginx:1.27\", \"replicas\": 2}\n",
     ),
+    (
+        "indented.tpl",
+        "%{ for x in xs ~}\n  - ${x}\n%{ endfor ~}\nend ${~ \"!\" ~}  \n  done\n",
+    ),
     // Template files take no backslash escapes (unlike quoted strings): they stay as written.
     (
         "escapes.tpl",

@@ -1172,10 +1172,11 @@ fn apply(
             let file = SourceFile::new(Arc::from(resolved.display().to_string()), &contents);
             let mut inner = Scope::new(scope.context, &file);
             inner.bindings = vars.into_iter().collect();
-            // Rendered as a heredoc is: a template file takes no backslash escapes.
+            // Rendered as a heredoc is: a template file takes no backslash escapes and is read
+            // line by line (see `heredoc.rs`).
             let expression = Expression::from(hcl::edit::template::HeredocTemplate::new(
                 hcl::edit::Ident::new("EOT"),
-                template,
+                crate::heredoc::settle(template, false),
             ));
             inner
                 .eval(&expression)

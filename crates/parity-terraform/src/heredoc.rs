@@ -1,6 +1,6 @@
-//! Heredocs the way HCL reads them, from their source text.
+//! Heredocs (and template files) the way HCL reads them, from their source text.
 //!
-//! HCL reads a heredoc line by line: each line of text is a token of its own. A `~` strip
+//! HCL reads a heredoc or a template file line by line: each line of text is a token of its own. A `~` strip
 //! marker trims the whitespace of the one adjacent token only (so `%{ for x in xs ~}` removes the
 //! rest of its own line, not the indentation of the next), and in a `<<-` heredoc the smallest
 //! indentation of the lines is then removed from every line, inside `%{ if }` and `%{ for }` too.
@@ -29,7 +29,14 @@ pub(crate) fn template(source: &str) -> Option<Template> {
     if !(body.is_empty() || body.ends_with('\n')) {
         return None;
     }
-    let mut template = hcl::edit::parser::parse_template(body).ok()?;
+    let template = hcl::edit::parser::parse_template(body).ok()?;
+    Some(settle(template, flush))
+}
+
+/// A template whose text is read line by line as HCL reads heredocs and template files (for
+/// `templatefile`): strip markers applied to the adjacent line, then with `flush` (`<<-`) the
+/// common indentation removed; no strip marker is left.
+pub(crate) fn settle(mut template: Template, flush: bool) -> Template {
     let mut tokens = Vec::new();
     collect(&template, &mut tokens);
     apply_strip_markers(&mut tokens);
@@ -41,7 +48,7 @@ pub(crate) fn template(source: &str) -> Option<Template> {
         Token::Tag { .. } => None,
     });
     write_back(&mut template, &mut literals);
-    Some(template)
+    template
 }
 
 /// The template in source order: its text and the tags (`${...}`, `%{...}`) between.

@@ -33,7 +33,7 @@ impl<'a> SourceIndex<'a> {
                 by_name
                     .entry((kind, source.name.as_str()))
                     .or_default()
-                    .push((source.namespace.as_deref(), position, source));
+                    .push((source.namespace.as_deref(), position, &**source));
             }
         }
         Self { by_name }
@@ -79,7 +79,9 @@ fn source_word(source: EnvSource) -> &'static str {
 }
 
 pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
-    let mut objects = Vec::new();
+    // Sized up front: objects are large, and growing the vector by doubling copies them and
+    // faults in fresh pages several times (a few % of a 10,000-service run).
+    let mut objects = Vec::with_capacity(files.iter().map(|file| file.objects.len()).sum());
     // `env.files` is left to the caller: it also lists the files it could not read, which
     // never reach this point.
     for file in files {
@@ -241,8 +243,8 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                 service.shrink_to_fit();
                 env.graph.add(Node::Service(service))
             }
-            Body::Config(source) => env.graph.add(Node::ConfigSource(source)),
-            Body::Resource { resource, .. } => env.graph.add(Node::Resource(resource)),
+            Body::Config(source) => env.graph.add(Node::ConfigSource(*source)),
+            Body::Resource { resource, .. } => env.graph.add(Node::Resource(*resource)),
         };
         node_of.push(node);
     }

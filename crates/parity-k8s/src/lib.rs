@@ -167,6 +167,8 @@ fn read_stream(display: Arc<str>, text: &str, stream: &yaml::Stream) -> ParsedFi
     }
     // In file order, whatever order the fields were read in.
     diagnostics.sort_by_key(|diagnostic| (diagnostic.origin.line, diagnostic.origin.column));
+    // Every file's objects wait for the others before the graph is built.
+    objects.shrink_to_fit();
     ParsedFile {
         display,
         objects,

@@ -12,14 +12,20 @@ use crate::workload::{self, Workload};
 use crate::{K8sObject, KUSTOMIZATION_NOTE, config};
 
 /// What an object becomes in the graph.
+///
+/// Boxed: every object of every file waits in a vector until the graph is built, and an
+/// unboxed `Resource` made each element ~370 bytes (docs/performance.md).
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
     /// A Deployment, StatefulSet, ... with env vars still to resolve.
     Workload(Box<Workload>),
     /// A ConfigMap or Secret.
-    Config(ConfigSource),
+    Config(Box<ConfigSource>),
     /// A Kubernetes Service or any other kind. `unknown` marks kinds Kubernetes does not ship.
-    Resource { resource: Resource, unknown: bool },
+    Resource {
+        resource: Box<Resource>,
+        unknown: bool,
+    },
 }
 
 /// Lists nest only through mistakes; this bounds the recursion on hostile input.
@@ -146,20 +152,20 @@ fn read_object(
             workload.service.labels = merged;
             Body::Workload(Box::new(workload))
         }
-        Role::ConfigMap => Body::Config(config::read_config_map(
+        Role::ConfigMap => Body::Config(Box::new(config::read_config_map(
             cx,
             root,
             &name,
             namespace.clone(),
             origin.clone(),
-        )),
-        Role::Secret => Body::Config(config::read_secret(
+        ))),
+        Role::Secret => Body::Config(Box::new(config::read_secret(
             cx,
             root,
             &name,
             namespace.clone(),
             origin.clone(),
-        )),
+        ))),
         Role::KubeService | Role::BuiltIn | Role::Unknown => {
             let mut resource = Resource {
                 kind: kind.to_owned(),
@@ -179,7 +185,7 @@ fn read_object(
                 crate::route::read_backends(cx, root, &mut resource);
             }
             Body::Resource {
-                resource,
+                resource: Box::new(resource),
                 unknown: role == Role::Unknown,
             }
         }

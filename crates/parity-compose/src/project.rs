@@ -519,7 +519,7 @@ impl Project<'_> {
             warned: &mut self.warned,
             host_variables: &mut self.env.host_variables,
         }
-        .build(&node);
+        .build_owned(node);
         let Kind::Map(fields) = &mut root.kind else {
             let found = root.type_name();
             self.push(Diagnostic::error(

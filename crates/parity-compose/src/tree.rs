@@ -132,6 +132,8 @@ pub(crate) struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Converts a borrowed tree (tests keep theirs); loading uses [`Builder::build_owned`].
+    #[cfg(test)]
     pub(crate) fn build(&mut self, node: &Node) -> Val {
         let origin = Origin::new(self.file.clone(), node.line, node.column);
         let kind = match &node.value {
@@ -158,6 +160,45 @@ impl Builder<'_> {
             kind,
             origin,
             tag: node.tag.clone(),
+        }
+    }
+
+    /// [`Builder::build`] taking the YAML tree by value: keys and scalars without `$` move into
+    /// the new tree, and each part of the YAML tree is freed as soon as it is converted, so the
+    /// two trees of a large file are never both alive in full (docs/performance.md).
+    pub(crate) fn build_owned(&mut self, node: Node) -> Val {
+        let origin = Origin::new(self.file.clone(), node.line, node.column);
+        let kind = match node.value {
+            Value::Null => Kind::Null,
+            // As in `build`: a template counts as quoted.
+            Value::Scalar(scalar) if scalar.text.contains('$') => {
+                Kind::Scalar(self.interpolate(&scalar.text, &origin), true)
+            }
+            Value::Scalar(mut scalar) => {
+                scalar.text.shrink_to_fit();
+                Kind::Scalar(scalar.text, scalar.quoted)
+            }
+            Value::Seq(items) => Kind::Seq(
+                items
+                    .into_iter()
+                    .map(|item| self.build_owned(item))
+                    .collect(),
+            ),
+            Value::Map(entries) => Kind::Map(
+                entries
+                    .into_iter()
+                    .map(|entry| Field {
+                        origin: Origin::new(self.file.clone(), entry.line, entry.column),
+                        key: entry.key,
+                        value: self.build_owned(entry.value),
+                    })
+                    .collect(),
+            ),
+        };
+        Val {
+            kind,
+            origin,
+            tag: node.tag,
         }
     }
 
@@ -231,5 +272,45 @@ mod tests {
             diagnostics[0].to_string(),
             "c.yaml:4:11: warning: variable NOPE is not set, defaulting to a blank string"
         );
+    }
+
+    #[test]
+    fn building_from_an_owned_tree_gives_the_same_tree_and_diagnostics() {
+        let text = "x-env: &env\n  A: \"1\"\nservices:\n  web:\n    image: app:${TAG:-2}\n    \
+                    environment:\n      <<: *env\n      B: $NOPE\n    ports: [\"80:80\", 443]\n    \
+                    tmpfs: !reset null\n";
+        let node = parse_document(text, Limits::default()).unwrap();
+        let lookup = |_: &str| None;
+        let build = |owned: bool| {
+            let mut diagnostics = Vec::new();
+            let mut warned = BTreeSet::new();
+            let mut host_variables = Vec::new();
+            let mut builder = Builder {
+                file: Arc::from("c.yaml"),
+                lookup: &lookup,
+                diagnostics: &mut diagnostics,
+                warned: &mut warned,
+                host_variables: &mut host_variables,
+            };
+            let val = if owned {
+                builder.build_owned(node.clone())
+            } else {
+                builder.build(&node)
+            };
+            (val, diagnostics, host_variables)
+        };
+        let (by_ref, by_ref_diagnostics, by_ref_host) = build(false);
+        let (owned, owned_diagnostics, owned_host) = build(true);
+        assert_eq!(owned, by_ref);
+        assert_eq!(owned_diagnostics, by_ref_diagnostics);
+        assert_eq!(owned_host, by_ref_host);
+        let web = owned.get("services").unwrap().get("web").unwrap();
+        assert_eq!(web.get("image").unwrap().as_str(), Some("app:2"));
+        assert_eq!(
+            web.get("environment").unwrap().get("A").unwrap().as_str(),
+            Some("1")
+        );
+        assert!(web.get("tmpfs").unwrap().has_tag("!reset"));
+        assert_eq!(owned_diagnostics.len(), 1);
     }
 }

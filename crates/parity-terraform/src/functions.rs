@@ -30,6 +30,10 @@ pub const FUNCTIONS: &[&str] = &[
     "ceil",
     "chomp",
     "chunklist",
+    "cidrhost",
+    "cidrnetmask",
+    "cidrsubnet",
+    "cidrsubnets",
     "coalesce",
     "coalescelist",
     "compact",
@@ -40,6 +44,7 @@ pub const FUNCTIONS: &[&str] = &[
     "element",
     "endswith",
     "file",
+    "fileexists",
     "flatten",
     "floor",
     "format",
@@ -58,6 +63,7 @@ pub const FUNCTIONS: &[&str] = &[
     "max",
     "merge",
     "min",
+    "nonsensitive",
     "one",
     "parseint",
     "pow",
@@ -66,7 +72,9 @@ pub const FUNCTIONS: &[&str] = &[
     "regexall",
     "replace",
     "reverse",
+    "sensitive",
     "setintersection",
+    "setproduct",
     "setsubtract",
     "setunion",
     "signum",
@@ -1149,6 +1157,81 @@ fn apply(
                 .map(Value::Number)
                 .ok_or_else(|| "takes at least 1 argument".to_owned())
         }
+        "fileexists" => {
+            let [path] = exactly(values)?;
+            let path = string_arg(&path, "the path")?;
+            match read_module_file(scope, &path) {
+                Ok(_) => Ok(Value::Bool(true)),
+                Err(error) if error.contains("outside the module tree") => Err(error),
+                Err(_) if scope.context.root_dir().join(&path).is_dir() => {
+                    Err(format!("{path:?} is a directory, not a file"))
+                }
+                Err(_) => Ok(Value::Bool(false)),
+            }
+        }
+        // parity does not track sensitivity: a secret is redacted by its type and name.
+        "sensitive" | "nonsensitive" => {
+            let [value] = exactly(values)?;
+            Ok(value)
+        }
+        "setproduct" => {
+            if values.len() < 2 {
+                return Err("takes at least 2 arguments".to_owned());
+            }
+            let mut product: Vec<Vec<Value>> = vec![Vec::new()];
+            for set in values {
+                let items = list_arg(set, "each argument")?;
+                let mut next = Vec::with_capacity(product.len().saturating_mul(items.len()));
+                for prefix in &product {
+                    for item in &items {
+                        if next.len() >= 100_000 {
+                            return Err("the product has more than 100000 elements".to_owned());
+                        }
+                        let mut combination = prefix.clone();
+                        combination.push(item.clone());
+                        next.push(combination);
+                    }
+                }
+                product = next;
+            }
+            Ok(Value::List(product.into_iter().map(Value::List).collect()))
+        }
+        "cidrhost" => {
+            let [prefix, host] = exactly(values)?;
+            let network = Cidr::parse(&string_arg(&prefix, "the prefix")?)?;
+            let host = whole_number(&host, "the host number")?;
+            network.host(host).map(Value::String)
+        }
+        "cidrnetmask" => {
+            let [prefix] = exactly(values)?;
+            let network = Cidr::parse(&string_arg(&prefix, "the prefix")?)?;
+            network.netmask().map(Value::String)
+        }
+        "cidrsubnet" => {
+            let [prefix, newbits, netnum] = exactly(values)?;
+            let network = Cidr::parse(&string_arg(&prefix, "the prefix")?)?;
+            let newbits = whole_number(&newbits, "the number of new bits")?;
+            let netnum = whole_number(&netnum, "the network number")?;
+            network
+                .subnet(newbits, netnum)
+                .map(|subnet| Value::String(subnet.to_string()))
+        }
+        "cidrsubnets" => {
+            let mut values = values.into_iter();
+            let prefix = values.next().ok_or("takes at least 1 argument")?;
+            let network = Cidr::parse(&string_arg(&prefix, "the prefix")?)?;
+            let lengths = values
+                .map(|value| whole_number(&value, "each number of new bits"))
+                .collect::<Fallible<Vec<i64>>>()?;
+            network.subnets(&lengths).map(|subnets| {
+                Value::List(
+                    subnets
+                        .into_iter()
+                        .map(|subnet| Value::String(subnet.to_string()))
+                        .collect(),
+                )
+            })
+        }
         "file" => {
             let [path] = exactly(values)?;
             let path = string_arg(&path, "the path")?;
@@ -1415,6 +1498,199 @@ fn regex_match(regex: &regex::Regex, captures: &regex::Captures<'_>) -> Value {
         );
     }
     Value::List((1..=names.len()).map(group).collect())
+}
+
+/// An IPv4 or IPv6 network in CIDR notation, as Terraform's `cidr*` functions read it: the
+/// address is masked to its network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cidr {
+    network: u128,
+    prefix: u32,
+    /// 32 or 128.
+    width: u32,
+}
+
+impl Cidr {
+    fn parse(text: &str) -> Fallible<Cidr> {
+        let invalid = || format!("invalid CIDR address {text:?}");
+        let (address, prefix) = text.split_once('/').ok_or_else(invalid)?;
+        let prefix: u32 = prefix
+            .parse()
+            .ok()
+            .filter(|_| prefix.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(invalid)?;
+        let (address, width) = match address.parse::<std::net::IpAddr>().map_err(|_| invalid())? {
+            std::net::IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+            std::net::IpAddr::V6(v6) => (u128::from(v6), 128),
+        };
+        if prefix > width {
+            return Err(invalid());
+        }
+        let cidr = Cidr {
+            network: 0,
+            prefix,
+            width,
+        };
+        Ok(Cidr {
+            network: address & cidr.mask(prefix),
+            ..cidr
+        })
+    }
+
+    /// The mask of a prefix length, in the low `width` bits.
+    fn mask(self, prefix: u32) -> u128 {
+        let all = self.all_ones();
+        let host_bits = self.width - prefix.min(self.width);
+        if host_bits >= 128 {
+            0
+        } else {
+            all & !((1u128 << host_bits) - 1)
+        }
+    }
+
+    fn all_ones(self) -> u128 {
+        if self.width >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << self.width) - 1
+        }
+    }
+
+    /// The last address of the network.
+    fn last(self) -> u128 {
+        self.network | (self.all_ones() & !self.mask(self.prefix))
+    }
+
+    fn address(self, value: u128) -> String {
+        if self.width == 32 {
+            std::net::Ipv4Addr::from(value as u32).to_string()
+        } else {
+            std::net::Ipv6Addr::from(value).to_string()
+        }
+    }
+
+    fn host(self, host: i64) -> Fallible<String> {
+        let host_bits = self.width - self.prefix;
+        let largest = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        };
+        let number = if host < 0 {
+            // -1 is the last address, -2 the one before.
+            let back = u128::from(host.unsigned_abs() - 1);
+            largest.checked_sub(back)
+        } else {
+            Some(host as u128).filter(|number| *number <= largest)
+        };
+        let number = number.ok_or_else(|| {
+            format!(
+                "prefix of {} does not accommodate a host numbered {host}",
+                self.prefix
+            )
+        })?;
+        Ok(self.address(self.network | number))
+    }
+
+    fn netmask(self) -> Fallible<String> {
+        if self.width != 32 {
+            return Err("only IPv4 networks have a netmask".to_owned());
+        }
+        Ok(self.address(self.mask(self.prefix)))
+    }
+
+    fn subnet(self, newbits: i64, netnum: i64) -> Fallible<Cidr> {
+        if newbits < 0 {
+            return Err("the number of new bits must not be negative".to_owned());
+        }
+        if netnum < 0 {
+            return Err(format!(
+                "a network number must not be negative, not {netnum}"
+            ));
+        }
+        let prefix = i64::from(self.prefix) + newbits;
+        if prefix > i64::from(self.width) {
+            return Err(format!(
+                "insufficient address space to extend prefix of {} by {newbits}",
+                self.prefix
+            ));
+        }
+        let prefix = prefix as u32;
+        if newbits < 64 && (netnum as u64) >> newbits != 0 {
+            return Err(format!(
+                "prefix extension of {newbits} does not accommodate a subnet numbered {netnum}"
+            ));
+        }
+        let shift = self.width - prefix;
+        let number = if shift >= 128 {
+            0
+        } else {
+            (netnum as u128) << shift
+        };
+        Ok(Cidr {
+            network: self.network | number,
+            prefix,
+            ..self
+        })
+    }
+
+    /// Consecutive subnets of the given prefix extensions, each after the previous one, as
+    /// Terraform's `cidrsubnets` allocates them.
+    fn subnets(self, extensions: &[i64]) -> Fallible<Vec<Cidr>> {
+        let Some(first) = extensions.first() else {
+            return Ok(Vec::new());
+        };
+        let within = |extension: i64| -> Fallible<u32> {
+            if extension < 1 {
+                return Err("each prefix extension must be at least 1 bit".to_owned());
+            }
+            let prefix = i64::from(self.prefix) + extension;
+            if prefix > i64::from(self.width) {
+                return Err(format!(
+                    "would extend prefix to {prefix} bits, which is too long for an IPv{} address",
+                    if self.width == 32 { 4 } else { 6 }
+                ));
+            }
+            Ok(prefix as u32)
+        };
+        // The subnet just before the network, at the first size: the first allocation then
+        // starts at the network's own address.
+        let first_prefix = within(*first)?;
+        let mut current = Cidr {
+            network: self.network.wrapping_sub(1) & self.mask(first_prefix),
+            prefix: first_prefix,
+            ..self
+        };
+        let mut out = Vec::with_capacity(extensions.len());
+        for &extension in extensions {
+            let prefix = within(extension)?;
+            let containing = Cidr {
+                network: current.last() & self.mask(prefix),
+                prefix,
+                ..self
+            };
+            let start = containing.last().wrapping_add(1) & self.all_ones();
+            let next = Cidr {
+                network: start & self.mask(prefix),
+                prefix,
+                ..self
+            };
+            if start == 0 || next.network & self.mask(self.prefix) != self.network {
+                return Err(format!(
+                    "not enough remaining address space for a subnet with a prefix of {prefix} bits after {current}"
+                ));
+            }
+            out.push(next);
+            current = next;
+        }
+        Ok(out)
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.address(self.network), self.prefix)
+    }
 }
 
 /// Go's `filepath.Base`: the last element, trailing slashes removed; `.` for an empty path.
@@ -2058,6 +2334,38 @@ mod tests {
             format_values("%#v", &[Value::String("a".into())]).unwrap(),
             "\"a\""
         );
+    }
+
+    #[test]
+    fn cidr_arithmetic_follows_terraform() {
+        let network = Cidr::parse("10.1.2.3/16").unwrap();
+        assert_eq!(network.to_string(), "10.1.0.0/16");
+        assert_eq!(network.subnet(8, 2).unwrap().to_string(), "10.1.2.0/24");
+        assert!(network.subnet(8, 256).is_err());
+        assert_eq!(network.host(-1).unwrap(), "10.1.255.255");
+        assert_eq!(network.netmask().unwrap(), "255.255.0.0");
+        let subnets: Vec<String> = network
+            .subnets(&[4, 4, 8, 4])
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            subnets,
+            [
+                "10.1.0.0/20",
+                "10.1.16.0/20",
+                "10.1.32.0/24",
+                "10.1.48.0/20"
+            ]
+        );
+        let v6 = Cidr::parse("fd00:fd12:3456:7890::/56").unwrap();
+        assert_eq!(
+            v6.subnet(16, 162).unwrap().to_string(),
+            "fd00:fd12:3456:7800:a200::/72"
+        );
+        assert!(v6.netmask().is_err());
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
     }
 
     #[test]

@@ -276,14 +276,12 @@ pub(crate) fn call(
         _ => {}
     }
     if !FUNCTIONS.contains(&name) {
-        // A Terraform function parity does not evaluate is parity's limit: `try` and `can` must
-        // not hide it. A name Terraform does not know either is an error like any other, which
-        // `try` catches in Terraform too.
+        // A Terraform function parity does not compute (`sha256`, `timestamp`) gives a value
+        // parity cannot know, like one known only after apply: the configuration is still read
+        // and compared, and `try` cannot turn that into its fallback. A name Terraform does not
+        // know either is an error like any other, which `try` catches in Terraform too.
         if TERRAFORM_FUNCTIONS.contains(&name) {
-            return Err(EvalError::fatal(
-                origin.clone(),
-                format!("Terraform function `{name}` is not supported by parity"),
-            ));
+            return Ok(Value::unknown(format!("{name}(...)")));
         }
         return Err(EvalError::new(
             origin.clone(),
@@ -2366,6 +2364,24 @@ mod tests {
         );
         assert!(v6.netmask().is_err());
         assert!(Cidr::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn a_terraform_function_parity_does_not_compute_is_unknown_and_a_made_up_one_an_error() {
+        let evaluate = |text: &str| crate::evaluate_expression(text, Path::new("."));
+        assert_eq!(
+            evaluate("try(sha256(\"a\"), \"fallback\")"),
+            Ok(Value::unknown("sha256(...)"))
+        );
+        assert_eq!(
+            evaluate("try(sha257(\"a\"), \"fallback\")"),
+            Ok(Value::String("fallback".into()))
+        );
+        assert!(
+            evaluate("sha257(\"a\")")
+                .unwrap_err()
+                .contains("call to unknown function `sha257`")
+        );
     }
 
     #[test]

@@ -1021,12 +1021,15 @@ fn apply(
             Ok(Value::List(out))
         }
         "setunion" => {
-            let mut out: Vec<Value> = Vec::new();
+            let mut all = Vec::new();
             for value in values {
-                for item in list_arg(value, "each argument")? {
-                    if !out.contains(&item) {
-                        out.push(item);
-                    }
+                all.extend(list_arg(value, "each argument")?);
+            }
+            // The sets take one element type first: `setunion(["a"], [1])` is `["1", "a"]`.
+            let mut out: Vec<Value> = Vec::new();
+            for item in unify(all)? {
+                if !out.contains(&item) {
+                    out.push(item);
                 }
             }
             Ok(Value::List(sort_set(out)))

@@ -1067,7 +1067,12 @@ fn binary(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, S
             let is_and = operator == Op::And;
             return match (left, right) {
                 (Some(a), Some(b)) => Ok(Value::Bool(if is_and { a && b } else { a || b })),
-                (Some(decided), _) | (_, Some(decided)) if decided != is_and => {
+                // Only an unknown is decided that way: `true || null` is an error.
+                (Some(decided), None) | (None, Some(decided))
+                    if decided != is_and
+                        && (matches!(lhs, Value::Unknown(_))
+                            || matches!(rhs, Value::Unknown(_))) =>
+                {
                     Ok(Value::Bool(decided))
                 }
                 _ => match (lhs, rhs) {
@@ -1109,7 +1114,8 @@ fn binary(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, S
                 Op::Mul => Value::Number(a * b),
                 Op::Div if b == 0.0 => return Err("division by zero".to_owned()),
                 Op::Div => Value::Number(a / b),
-                Op::Mod if b == 0.0 => return Err("modulo by zero".to_owned()),
+                // Terraform's modulo by zero gives the dividend back (`10 % 0` is 10).
+                Op::Mod if b == 0.0 => Value::Number(a),
                 Op::Mod => Value::Number(a % b),
                 Op::Less => Value::Bool(a < b),
                 Op::LessEq => Value::Bool(a <= b),

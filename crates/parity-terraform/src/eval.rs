@@ -235,7 +235,16 @@ impl<'a> Scope<'a> {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(flag) => Ok(Value::Bool(*flag.value())),
-            Expression::Number(number) => Ok(Value::Number(number.value().as_f64().unwrap_or(0.0))),
+            Expression::Number(number) => {
+                let value = number.value().as_f64().unwrap_or(0.0);
+                // The parser folds `-0` into the integer 0; Terraform keeps the sign.
+                let negative_zero = value == 0.0
+                    && number
+                        .span()
+                        .and_then(|span| self.file.text_of(span))
+                        .is_some_and(|text| text.starts_with('-'));
+                Ok(Value::Number(if negative_zero { -0.0 } else { value }))
+            }
             Expression::String(text) => Ok(Value::String(text.value().clone())),
             Expression::Array(array) => array
                 .iter()

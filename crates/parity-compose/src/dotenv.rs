@@ -93,6 +93,11 @@ pub(crate) fn parse_dotenv(text: &str, lookup: &dyn Fn(&str) -> Option<String>) 
     let mut defined: HashMap<String, String> = HashMap::new();
     let mut reported_unset: BTreeSet<String> = BTreeSet::new();
     let lines: Vec<&str> = text.lines().collect();
+    // A quoted value spanning lines keeps the file's line ends, `\r\n` included (as compose).
+    let crlf_ends: Vec<bool> = text
+        .split_inclusive('\n')
+        .map(|line| line.ends_with("\r\n"))
+        .collect();
     let mut index = 0;
     while let Some(raw_line) = lines.get(index) {
         let line_number = index as u32 + 1;
@@ -156,7 +161,12 @@ pub(crate) fn parse_dotenv(text: &str, lookup: &dyn Fn(&str) -> Option<String>) 
                     body.push_str(current);
                     match lines.get(index) {
                         Some(next) => {
-                            body.push('\n');
+                            let crlf = index
+                                .checked_sub(1)
+                                .and_then(|previous| crlf_ends.get(previous))
+                                .copied()
+                                .unwrap_or(false);
+                            body.push_str(if crlf { "\r\n" } else { "\n" });
                             current = next;
                             index += 1;
                         }
@@ -273,6 +283,17 @@ fn strip_inline_comment(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quoted_value_over_crlf_lines_keeps_the_crlf() {
+        let dotenv = parse_dotenv("A=\"one\r\ntwo\"\r\nB=plain\r\n", &|_| None);
+        let values: Vec<Option<&str>> = dotenv
+            .entries
+            .iter()
+            .map(|entry| entry.value.as_deref())
+            .collect();
+        assert_eq!(values, [Some("one\r\ntwo"), Some("plain")]);
+    }
 
     #[test]
     fn raw_env_files_keep_values_as_written() {

@@ -421,19 +421,20 @@ pub(crate) fn strip_tags(value: &mut Val) {
 }
 
 /// Makes list fields of a service unique the way compose does after a merge: a later item with
-/// the same key replaces the earlier one in its place.
+/// the same key replaces the earlier one in its place. (`env_file` entries are keyed by the
+/// path as written, as compose-go does: `app.env` and `./app.env` stay two entries, both read.)
 pub(crate) fn enforce_unicity(service: &mut Val) {
     let Kind::Map(fields) = &mut service.kind else {
         return;
     };
     for field in fields {
-        let indexer: fn(&Val) -> Option<String> = match field.key.as_str() {
-            "ports" => port_key,
-            "volumes" | "devices" => volume_key,
-            "env_file" => env_file_key,
-            "secrets" | "configs" => mount_key,
+        let indexer: &dyn Fn(&Val) -> Option<String> = match field.key.as_str() {
+            "ports" => &port_key,
+            "volumes" | "devices" => &volume_key,
+            "env_file" => &env_file_key,
+            "secrets" | "configs" => &mount_key,
             "expose" | "dns" | "dns_opt" | "dns_search" | "cap_add" | "cap_drop" | "profiles"
-            | "links" | "tmpfs" | "extra_hosts" | "security_opt" | "group_add" => scalar_key,
+            | "links" | "tmpfs" | "extra_hosts" | "security_opt" | "group_add" => &scalar_key,
             _ => continue,
         };
         let Kind::Seq(items) = &mut field.value.kind else {
@@ -725,6 +726,27 @@ mod tests {
             "ports: [{target: 443, published: '10443'}, '10443:443']\n",
         );
         assert_eq!(result.get("ports").unwrap().as_seq().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn env_files_are_one_entry_per_path_as_written() {
+        let result = merged(
+            "env_file: [./app.env, extra.env]\n",
+            "env_file: [app.env, {path: extra.env, format: raw}]\n",
+        );
+        let files = result.get("env_file").unwrap().as_seq().unwrap();
+        assert_eq!(
+            files.len(),
+            3,
+            "./app.env and app.env are two entries to compose"
+        );
+        assert_eq!(files[0].as_str(), Some("./app.env"));
+        assert_eq!(
+            files[1].get("format").and_then(Val::as_str),
+            Some("raw"),
+            "the later extra.env takes the earlier one's place"
+        );
+        assert_eq!(files[2].as_str(), Some("app.env"));
     }
 
     #[test]

@@ -112,11 +112,18 @@ pub enum Feature {
     PortNameAndAppProtocol,
     VolumeOptions,
     EnvFileRaw,
+    CrlfLineEnds,
+    EnvFilePathInterpolated,
+    EnvFileUnusualKeys,
+    PortIpv6,
+    PortPublishedRange,
+    AllProfiles,
+    EmptyEnvironment,
     Invalid,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 66] = [
+    pub const ALL: [Feature; 73] = [
         Feature::VarPlain,
         Feature::VarBraced,
         Feature::DefaultIfUnsetOrEmpty,
@@ -182,6 +189,13 @@ impl Feature {
         Feature::PortNameAndAppProtocol,
         Feature::VolumeOptions,
         Feature::EnvFileRaw,
+        Feature::CrlfLineEnds,
+        Feature::EnvFilePathInterpolated,
+        Feature::EnvFileUnusualKeys,
+        Feature::PortIpv6,
+        Feature::PortPublishedRange,
+        Feature::AllProfiles,
+        Feature::EmptyEnvironment,
         Feature::Invalid,
     ];
 }
@@ -448,7 +462,13 @@ impl Generator {
                     lines.push(format!("extends: {base}"));
                     has_image = true;
                 } else {
-                    lines.push(format!("extends:\n  service: {base}"));
+                    let file = if self.rng.chance(25) {
+                        // The same file, named.
+                        "\n  file: compose.yaml"
+                    } else {
+                        ""
+                    };
+                    lines.push(format!("extends:{file}\n  service: {base}"));
                     has_image = true;
                 }
             } else if use_other_file && self.rng.chance(50) {
@@ -468,6 +488,9 @@ impl Generator {
             }
             if self.rng.chance(75) {
                 lines.push(self.environment(&anchors));
+            } else if self.rng.chance(10) {
+                self.note(Feature::EmptyEnvironment);
+                lines.push("environment: {}".to_owned());
             }
             if self.rng.chance(30) {
                 lines.push(self.env_file_field(&mut env_files));
@@ -613,6 +636,15 @@ impl Generator {
         }
         let dotenv = self.dotenv(profiled);
         files.push((".env".to_owned(), dotenv));
+        if self.rng.chance(10) {
+            // Written on Windows: every dotenv-format file ends its lines with CRLF.
+            self.note(Feature::CrlfLineEnds);
+            for (name, text) in &mut files {
+                if name.ends_with(".env") {
+                    *text = text.replace('\n', "\r\n");
+                }
+            }
+        }
         GeneratedProject {
             seed: self.seed,
             files,
@@ -699,10 +731,14 @@ impl Generator {
         }
         if profiled && self.rng.chance(50) {
             self.note(Feature::ComposeProfilesInDotenv);
-            let profiles = if self.rng.chance(50) {
-                "debug"
-            } else {
-                "tools,other"
+            let profiles = match self.rng.below(5) {
+                0 | 1 => "debug",
+                2 => "tools, other",
+                3 => "tools,other",
+                _ => {
+                    self.note(Feature::AllProfiles);
+                    "*"
+                }
             };
             let _ = writeln!(text, "COMPOSE_PROFILES={profiles}");
         }
@@ -759,7 +795,7 @@ impl Generator {
                     0 => format!("\"{word}\\nnext\" # comment after quotes"),
                     1 => format!("'{word}\\n{word}'"),
                     2 => format!("\"{word}\nsecond line\""),
-                    3 => format!("{word}=with=equals"),
+                    3 => format!("{word}=with=equals$$5"),
                     _ => format!("\"tab\\t{word}\""),
                 }
             }
@@ -1077,7 +1113,12 @@ impl Generator {
             _ => {
                 self.note(Feature::EnvFileLong);
                 let first = file(self, "app.env");
-                let mut text = format!("env_file:\n  - path: {first}");
+                let mut text = if self.rng.chance(20) {
+                    self.note(Feature::EnvFilePathInterpolated);
+                    format!("env_file:\n  - path: ${{APP_ENV_FILE:-{first}}}")
+                } else {
+                    format!("env_file:\n  - path: {first}")
+                };
                 if self.plant_invalid() {
                     text.push_str("\n  - path: missing.env");
                 } else if self.rng.chance(60) {
@@ -1089,15 +1130,13 @@ impl Generator {
                     file(self, "config/extra.env");
                 }
                 if self.rng.chance(25) {
-                    // The same dotenv-style file read raw: quotes and `$` stay as written.
+                    // A dotenv-style file read raw: quotes and `$` stay as written. Its own
+                    // file: one file listed twice in two formats, merged through an `extends`
+                    // that names a file, reads differently in compose than the merge rules say
+                    // (not understood yet), so the generator does not write that.
                     self.note(Feature::EnvFileRaw);
-                    let name = if self.rng.chance(50) {
-                        "app.env"
-                    } else {
-                        "config/extra.env"
-                    };
-                    file(self, name);
-                    let _ = write!(text, "\n  - path: {name}\n    format: raw");
+                    file(self, "raw.env");
+                    text.push_str("\n  - path: raw.env\n    format: raw");
                 }
                 text
             }
@@ -1110,6 +1149,12 @@ impl Generator {
             let key = *self.rng.pick(&ENV_KEYS);
             let value = self.dotenv_value(key, &[]);
             let _ = writeln!(text, "{key}={value}");
+        }
+        if self.rng.chance(15) {
+            // Names a shell could not export are still variables of the container.
+            self.note(Feature::EnvFileUnusualKeys);
+            let key = *self.rng.pick(&["app.name", "log-level", "Mixed_Case"]);
+            let _ = writeln!(text, "{key}=set-by-file");
         }
         text
     }
@@ -1151,7 +1196,15 @@ impl Generator {
                 4 | 5 => {
                     self.note(Feature::PortLong);
                     let mut long = format!("- target: {target}");
-                    if self.rng.chance(70) {
+                    if self.rng.chance(3) {
+                        self.note(Feature::PortPublishedRange);
+                        let _ = write!(
+                            long,
+                            "\n  published: \"{}-{}\"",
+                            target + 30000,
+                            target + 30002
+                        );
+                    } else if self.rng.chance(70) {
                         let published = target + 10000;
                         if self.rng.chance(50) {
                             let _ = write!(long, "\n  published: \"{published}\"");
@@ -1177,6 +1230,20 @@ impl Generator {
                     }
                     continue;
                 }
+                6 if self.rng.chance(40) => match self.rng.below(5) {
+                    0 | 1 => {
+                        self.note(Feature::PortIpv6);
+                        format!("\"[::1]:{}:{target}\"", target + 8000)
+                    }
+                    2 => {
+                        self.note(Feature::PortPublishedRange);
+                        format!("\"{}-{}:{target}\"", target + 20000, target + 20005)
+                    }
+                    _ => {
+                        self.note(Feature::PortPublished);
+                        format!("\"{}:{target}/tcp\"", target + 8000)
+                    }
+                },
                 _ => {
                     self.note(Feature::PortPublished);
                     format!("\"{}:{target}\"", target + 8000)
@@ -1258,6 +1325,12 @@ impl Generator {
                         format!("undeclared:{target}{suffix}")
                     } else {
                         self.named_volumes.insert(name);
+                        let suffix = if suffix.is_empty() && self.rng.chance(15) {
+                            self.note(Feature::VolumeOptions);
+                            ":nocopy"
+                        } else {
+                            suffix
+                        };
                         format!("{name}:{target}{suffix}")
                     }
                 }

@@ -220,7 +220,10 @@ pub fn compare(binary: &Path, project_dir: &Path, files: &[PathBuf]) -> Outcome 
 }
 
 /// Why parity deliberately reads an image reference differently (docs/conformance.md).
-pub const UNPARSABLE_IMAGE: &str = "an image reference that cannot be pulled (an empty tag or a space after interpolation) is a parity warning and the service has no image to compare; compose config prints the text unchanged";
+pub const UNPARSABLE_IMAGE: &str = "an image reference that cannot be pulled (an empty tag, a space or a second `:` after interpolation) is a parity warning and the service has no image to compare; compose config prints the text unchanged";
+
+/// Why parity deliberately reads a published port range differently (docs/conformance.md).
+pub const PUBLISHED_RANGE: &str = "a range of host ports for one container port (`8000-8010:80`) is one published port in parity's model, the first of the range (the engine picks one when the container starts); compose config prints the range";
 
 /// Takes the deliberate divergences (documented in docs/conformance.md) out of `ours`, so the
 /// rest of the project is still compared, and says which it found.
@@ -231,22 +234,37 @@ fn set_aside_divergences(
 ) -> Vec<String> {
     let mut reasons = Vec::new();
     for (_, service) in environment.graph.services() {
+        let (Some(reference), Some(facts)) = (
+            expected.services.get(&service.name),
+            ours.services.get_mut(&service.name),
+        ) else {
+            continue;
+        };
         let unparsable = service
             .primary_container()
             .is_some_and(|container| container.image_origin.is_some() && container.image.is_none());
-        let Some(reference_image) = expected
-            .services
-            .get(&service.name)
-            .and_then(|facts| facts.image.clone())
-        else {
-            continue;
-        };
-        if let (true, Some(facts)) = (unparsable, ours.services.get_mut(&service.name)) {
-            facts.image = Some(reference_image.clone());
+        if let (true, Some(image)) = (unparsable, &reference.image) {
+            facts.image = Some(image.clone());
             reasons.push(format!(
-                "service {}: image {reference_image:?}: {UNPARSABLE_IMAGE}",
+                "service {}: image {image:?}: {UNPARSABLE_IMAGE}",
                 service.name
             ));
+        }
+        for port in &reference.ports {
+            let Some((first, _)) = port.published.as_deref().and_then(|p| p.split_once('-')) else {
+                continue;
+            };
+            let as_parity_reads_it = facts::PortFacts {
+                published: Some(first.to_owned()),
+                ..port.clone()
+            };
+            if facts.ports.remove(&as_parity_reads_it) {
+                facts.ports.insert(port.clone());
+                reasons.push(format!(
+                    "service {}: port {port}: {PUBLISHED_RANGE}",
+                    service.name
+                ));
+            }
         }
     }
     reasons

@@ -298,7 +298,7 @@ fn same_value(left: &serde_json::Value, right: &serde_json::Value) -> bool {
     }
 }
 
-/// The same f64, or one rounding step of an arithmetic operation apart.
+/// The same f64, or two rounding steps apart (the error of one or two f64 operations).
 fn same_number(left: f64, right: f64) -> bool {
     left == right || (left - right).abs() <= 2.0 * f64::EPSILON * left.abs().max(right.abs())
 }
@@ -413,7 +413,11 @@ pub fn record(options: &TerraformRun) -> Result<String, ReferenceMissing> {
             Evaluated::Json(json) => json.clone(),
             Evaluated::Error(_) => "error".to_owned(),
         };
-        if let Some(line) = lines.get_mut(row.line - 1) {
+        if let Some(line) = row
+            .line
+            .checked_sub(1)
+            .and_then(|index| lines.get_mut(index))
+        {
             *line = format!("=> {value}");
         }
     }

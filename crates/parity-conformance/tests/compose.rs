@@ -64,6 +64,22 @@ fn compose_loader_matches_docker_compose_config() {
         suite.divergent(),
         suite.differing()
     );
+    for source in ["testdata/", "corpus/", "seed "] {
+        let cases: Vec<&Outcome> = suite
+            .cases
+            .iter()
+            .filter(|case| case.name.starts_with(source))
+            .map(|case| &case.outcome)
+            .collect();
+        let count = |wanted: fn(&Outcome) -> bool| cases.iter().filter(|o| wanted(o)).count();
+        println!(
+            "  {source:<10} {:>4} cases: {} identical, {} divergent, {} differing",
+            cases.len(),
+            count(|o| matches!(o, Outcome::Identical)),
+            count(|o| matches!(o, Outcome::Divergent { .. })),
+            count(|o| matches!(o, Outcome::Differs { .. })),
+        );
+    }
     for case in &suite.cases {
         if let Outcome::Divergent { reason } = &case.outcome {
             println!("divergent (documented) {}: {reason}", case.name);

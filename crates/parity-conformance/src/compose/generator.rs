@@ -7,7 +7,8 @@
 //! without `COMPOSE_PROFILES` in `.env`), both port syntaxes, image forms with registries, tags
 //! and digests, volume forms, and `depends_on` forms. About one project in twenty is invalid on
 //! purpose (an unset required variable, an unknown `extends` target, a missing env file, an
-//! undefined dependency), so agreement on errors is tested too.
+//! undefined dependency or volume), and a few more by chance (a port repeated in one list, a
+//! multi-line value in a raw env file), so agreement on errors is tested too.
 //!
 //! The process environment plays no part: the comparison clears it for the reference, and parity
 //! does not read it by default. The random numbers come from splitmix64, so a seed gives the
@@ -329,7 +330,7 @@ struct ServiceText {
 impl Generator {
     fn new(seed: u64) -> Self {
         let mut rng = SplitMix64::new(seed);
-        let wants_invalid = rng.chance(6);
+        let wants_invalid = rng.chance(8);
         let vars = VARIABLES
             .iter()
             .map(|&name| {
@@ -359,7 +360,7 @@ impl Generator {
     /// Plants the project's one deliberate error here, if it wants one and has none yet; `true`
     /// when the caller should write the invalid form.
     fn plant_invalid(&mut self) -> bool {
-        if self.wants_invalid && !self.invalid_planted && self.rng.chance(30) {
+        if self.wants_invalid && !self.invalid_planted && self.rng.chance(50) {
             self.invalid_planted = true;
             self.note(Feature::Invalid);
             return true;

@@ -10,10 +10,13 @@
 //! - `cargo xtask bench`: release build, 1k and 10k services, wall time, MB/s, peak memory and
 //!   the ratio to the single-threaded YAML parse-only floor (see docs/performance.md).
 //! - `cargo xtask fuzz`: run every fuzz target under `fuzz/` for a bounded time.
+//! - `cargo xtask conformance [--tools ...] [--seed N] [--keep DIR]`: compare parity's reading with
+//!   docker compose, kubectl kustomize and terraform console; print the table (docs/conformance.md).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod conformance;
 mod docs;
 mod fuzz;
 mod synthetic;
@@ -32,6 +35,7 @@ fn main() -> Result<()> {
         Some("bench") => bench::run(&args[1..]),
         Some("floor") => bench::floor(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("conformance") => conformance::run(&args[1..]),
         Some("tidy") => {
             let problems = tidy::check(&tidy::workspace_root())?;
             if problems.is_empty() {
@@ -45,7 +49,7 @@ fn main() -> Result<()> {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci|tidy|docs|gen|bench|fuzz>");
+            eprintln!("usage: cargo xtask <ci|tidy|docs|gen|bench|fuzz|conformance>");
             bail!("unknown or missing command")
         }
     }

@@ -86,49 +86,58 @@ const UNIQUE_ITEM_FIELDS: [&str; 8] = [
 
 /// Reports the lists of one service (as written in one file, before any merge) that repeat an
 /// item, as compose's schema validation does: `services.web.depends_on items at 0 and 1 are
-/// equal`. Ports are first made unique by their key ([`port_key`]), as compose does before it
-/// validates, and then compared with `published` read as a string: so `published: 8080` and
-/// `published: "8080"` for the same target are two keys but equal items, which compose rejects.
+/// equal`. Ports are checked once `extends` is applied ([`check_unique_ports`]).
 pub(crate) fn check_unique_items(name: &str, service: &Val, diagnostics: &mut Vec<Diagnostic>) {
     for field in service.as_map().unwrap_or_default() {
+        if !UNIQUE_ITEM_FIELDS.contains(&field.key.as_str()) {
+            continue;
+        }
         let Some(items) = field.value.as_seq() else {
             continue;
         };
-        let repeated = if field.key == "ports" {
-            let mut unique: Vec<&Val> = Vec::with_capacity(items.len());
-            let mut positions: HashMap<String, usize> = HashMap::new();
-            for item in items {
-                match port_key(item).and_then(|key| positions.get(&key).copied()) {
-                    Some(at) => {
-                        if let Some(slot) = unique.get_mut(at) {
-                            *slot = item;
-                        }
-                    }
-                    None => {
-                        if let Some(key) = port_key(item) {
-                            positions.insert(key, unique.len());
-                        }
-                        unique.push(item);
-                    }
-                }
-            }
-            first_repeat(&unique, same_port)
-        } else if UNIQUE_ITEM_FIELDS.contains(&field.key.as_str()) {
-            let all: Vec<&Val> = items.iter().collect();
-            first_repeat(&all, same_data)
-        } else {
-            None
-        };
-        if let Some((earlier, later, item)) = repeated {
-            diagnostics.push(Diagnostic::error(
-                item.origin.clone(),
-                format!(
-                    "services.{name}.{} items at {earlier} and {later} are equal",
-                    field.key
-                ),
-            ));
+        let all: Vec<&Val> = items.iter().collect();
+        if let Some((earlier, later, item)) = first_repeat(&all, same_data) {
+            diagnostics.push(repeated_item(name, &field.key, earlier, later, item));
         }
     }
+}
+
+/// Reports a service whose ports repeat an entry, as compose validates a file's services once
+/// `extends` is applied: the ports are first made unique by their key ([`port_key`]), and then
+/// compared with `published` read as a string. So `published: 8080` and `published: "8080"`
+/// for the same target are two keys but equal entries, which compose rejects.
+pub(crate) fn check_unique_ports(name: &str, service: &Val, diagnostics: &mut Vec<Diagnostic>) {
+    let Some(items) = service.get("ports").and_then(Val::as_seq) else {
+        return;
+    };
+    let mut unique: Vec<&Val> = Vec::with_capacity(items.len());
+    let mut positions: HashMap<String, usize> = HashMap::new();
+    for item in items {
+        let key = port_key(item);
+        match key.as_ref().and_then(|key| positions.get(key).copied()) {
+            Some(at) => {
+                if let Some(slot) = unique.get_mut(at) {
+                    *slot = item;
+                }
+            }
+            None => {
+                if let Some(key) = key {
+                    positions.insert(key, unique.len());
+                }
+                unique.push(item);
+            }
+        }
+    }
+    if let Some((earlier, later, item)) = first_repeat(&unique, same_port) {
+        diagnostics.push(repeated_item(name, "ports", earlier, later, item));
+    }
+}
+
+fn repeated_item(name: &str, field: &str, earlier: usize, later: usize, item: &Val) -> Diagnostic {
+    Diagnostic::error(
+        item.origin.clone(),
+        format!("services.{name}.{field} items at {earlier} and {later} are equal"),
+    )
 }
 
 /// The first item equal to an earlier one: (earlier index, later index, the later item).
@@ -649,12 +658,13 @@ mod tests {
             "ports: ['80:80', '80:80', {target: 81, published: 8081}, {target: 81, published: '8081'}]\nvolumes: [/a, /a]\nenvironment: [A=1, A=1]\ndepends_on: [db, cache, db]\nsecurity_opt: [x, y]\n",
         );
         check_unique_items("web", &web, &mut diagnostics);
+        check_unique_ports("web", &web, &mut diagnostics);
         let messages: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         assert_eq!(
             messages,
             [
-                "c.yaml:1:58: error: services.web.ports items at 1 and 2 are equal",
                 "c.yaml:4:25: error: services.web.depends_on items at 0 and 2 are equal",
+                "c.yaml:1:58: error: services.web.ports items at 1 and 2 are equal",
             ],
             "compose makes ports, volumes and environment unique before it validates; \
              `published` 8081 and \"8081\" are two keys but one item"

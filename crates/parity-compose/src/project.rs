@@ -20,8 +20,8 @@ use crate::ComposeOptions;
 use crate::convert::{ConvertedService, EnvFileRef, convert_service};
 use crate::dotenv::{Dotenv, DotenvEntry, parse_dotenv, parse_raw_env};
 use crate::merge::{
-    check_unique_items, enforce_unicity, merge_project, merge_service, normalize_service,
-    strip_tags,
+    check_unique_items, check_unique_ports, enforce_unicity, merge_project, merge_service,
+    normalize_service, strip_tags,
 };
 use crate::tree::{Builder, Field, Kind, Val};
 
@@ -67,6 +67,14 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
             Some(Some(root)) => root,
             _ => project.with_includes_and_extends(index, &mut vec![normalize(path)]),
         };
+        // compose validates each file's services with `extends` applied, before the files merge.
+        for service in root
+            .get("services")
+            .and_then(Val::as_map)
+            .unwrap_or_default()
+        {
+            check_unique_ports(&service.key, &service.value, &mut project.env.diagnostics);
+        }
         merge_project(&mut merged, root);
     }
     // Nothing refers to the files' own trees any more: free them before the model is built.

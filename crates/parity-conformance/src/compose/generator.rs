@@ -120,11 +120,14 @@ pub enum Feature {
     PortPublishedRange,
     AllProfiles,
     EmptyEnvironment,
+    ServiceReset,
+    IncludeLongForm,
+    ServiceExtensionKey,
     Invalid,
 }
 
 impl Feature {
-    pub const ALL: [Feature; 73] = [
+    pub const ALL: [Feature; 76] = [
         Feature::VarPlain,
         Feature::VarBraced,
         Feature::DefaultIfUnsetOrEmpty,
@@ -197,6 +200,9 @@ impl Feature {
         Feature::PortPublishedRange,
         Feature::AllProfiles,
         Feature::EmptyEnvironment,
+        Feature::ServiceReset,
+        Feature::IncludeLongForm,
+        Feature::ServiceExtensionKey,
         Feature::Invalid,
     ];
 }
@@ -291,7 +297,7 @@ const ENV_KEYS: [&str; 10] = [
     "WORKERS",
 ];
 
-const SERVICE_NAMES: [&str; 6] = ["web", "api", "worker", "db", "cache", "proxy"];
+const SERVICE_NAMES: [&str; 6] = ["web", "api", "worker", "db", "cache", "edge-proxy"];
 
 const DIGEST: &str = "sha256:4c7e9a0e3a1f2b6d8c5e7f9a1b3c5d7e9f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c";
 
@@ -420,10 +426,22 @@ impl Generator {
         // A second project folder pulled in with `include`: its relative paths are relative
         // to its own folder.
         let include = self.rng.chance(12);
+        let mut include_long_form = false;
         if include {
             self.note(Feature::Include);
             let mut infra = String::from("services:\n  metrics:\n");
-            let image = self.image();
+            let image = if self.rng.chance(50) {
+                // Its variables come from the include's own env file.
+                self.note(Feature::IncludeLongForm);
+                include_long_form = true;
+                files.push((
+                    "infra/infra.env".to_owned(),
+                    "METRICS_TAG=v2.51\n".to_owned(),
+                ));
+                "prom/prometheus:${METRICS_TAG:-latest}".to_owned()
+            } else {
+                self.image()
+            };
             let _ = writeln!(infra, "    image: {}", self.yaml_scalar(&image));
             let _ = writeln!(
                 infra,
@@ -519,6 +537,10 @@ impl Generator {
                 depended.extend(targets.iter().copied());
                 lines.push(self.depends_on(&targets));
             }
+            if self.rng.chance(8) {
+                self.note(Feature::ServiceExtensionKey);
+                lines.push("x-team: payments".to_owned());
+            }
             services.push(ServiceText { name, lines });
         }
         // Profiles only on services nothing depends on: depending on an inactive service is an
@@ -544,7 +566,11 @@ impl Generator {
             let _ = writeln!(compose, "name: gen{}", self.seed);
         }
         compose.push_str(&anchors_text);
-        if include {
+        if include_long_form {
+            compose.push_str(
+                "include:\n  - path: infra/compose.yaml\n    env_file: infra/infra.env\n",
+            );
+        } else if include {
             compose.push_str("include:\n  - infra/compose.yaml\n");
         }
         compose.push_str("services:\n");
@@ -564,6 +590,12 @@ impl Generator {
             override_text.push_str("services:\n");
             let targets = self.subset(&names);
             for name in targets {
+                if !depended.contains(name) && self.rng.chance(5) {
+                    // The override removes the service altogether.
+                    self.note(Feature::ServiceReset);
+                    let _ = writeln!(override_text, "  {name}: !reset {{}}");
+                    continue;
+                }
                 let _ = writeln!(override_text, "  {name}:");
                 let mut lines = Vec::new();
                 if self.rng.chance(30) {

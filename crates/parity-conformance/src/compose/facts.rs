@@ -410,6 +410,54 @@ mod tests {
     }
 
     #[test]
+    fn parity_facts_resolve_bind_sources_as_compose_does() {
+        let dir = std::env::temp_dir().join(format!("parity-facts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("shared")).unwrap();
+        std::fs::write(
+            dir.join("compose.yaml"),
+            "services:\n  web:\n    extends: {file: shared/base.yaml, service: base}\n    volumes: ['./src/:/app/', 'data:/data:ro']\n    tmpfs: /run\n    environment: [TOKEN]\nvolumes:\n  data: {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("shared/base.yaml"),
+            "services:\n  base:\n    image: nginx:1.25\n    volumes: ['../conf:/etc/conf']\n",
+        )
+        .unwrap();
+        let files = vec![dir.join("compose.yaml")];
+        let mut environment = Environment::new(dir.display().to_string());
+        parity_compose::load(
+            &files,
+            &parity_compose::ComposeOptions::default(),
+            &mut environment,
+        );
+        let facts = parity_facts(&environment, &files, &dir);
+        let web = &facts.services["web"];
+        let shown: Vec<(String, String)> = web
+            .volumes
+            .iter()
+            .map(|(target, volume)| (target.clone(), volume.to_string()))
+            .collect();
+        let path = |rest: &str| dir.join(rest).display().to_string();
+        assert_eq!(
+            shown,
+            [
+                ("/app".to_owned(), format!("bind {}", path("src"))),
+                ("/data".to_owned(), "volume data (read-only)".to_owned()),
+                (
+                    "/etc/conf".to_owned(),
+                    format!("bind {}", path("conf")),
+                    // `../conf` written in shared/base.yaml is beside compose.yaml.
+                ),
+                ("/run".to_owned(), "tmpfs".to_owned()),
+            ]
+        );
+        assert_eq!(web.env["TOKEN"], None, "passed through from the host");
+        assert_eq!(web.image.as_deref(), Some("nginx:1.25"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_planted_difference_is_the_first_difference() {
         let expected = reference(WEB);
         assert_eq!(first_difference(&expected, &expected.clone()), None);

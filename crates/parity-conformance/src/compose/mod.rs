@@ -112,10 +112,13 @@ pub fn run(options: &ComposeRun) -> Result<Suite, ReferenceMissing> {
 
     let (generated_dir, temporary) = match &options.generated_dir {
         Some(dir) => (dir.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!("parity-compose-conformance-{}", std::process::id())),
-            true,
-        ),
+        None => {
+            // One folder per run, so two runs in one process do not share one.
+            static RUNS: AtomicUsize = AtomicUsize::new(0);
+            let run = RUNS.fetch_add(1, Ordering::Relaxed);
+            let name = format!("parity-compose-conformance-{}-{run}", std::process::id());
+            (std::env::temp_dir().join(name), true)
+        }
     };
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Case)>> = Mutex::new(Vec::with_capacity(jobs.len()));

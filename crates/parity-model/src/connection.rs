@@ -195,6 +195,8 @@ pub fn link_connections(graph: &mut ResourceGraph) {
                     })
                 })
                 .collect();
+            // Kept for the whole run: without the vector's spare room (docs/performance.md).
+            container.connections.shrink_to_fit();
             for connection in &container.connections {
                 for target in named_backings(&connection.references, &backings) {
                     if linked.insert(target) {

@@ -3,14 +3,29 @@
 use std::collections::BTreeMap;
 
 use parity_model::{
-    Container, EnvValue, EnvVar, Environment, Finding, Node, Origin, Port, Protocol, Resource,
-    Service, ServiceKind, parse_image_ref,
+    Container, EnvValue, EnvVar, Environment, Finding, Node, Origin, PartialText, Port, Protocol,
+    Resource, Service, ServiceKind, TextPart, parse_image_ref,
 };
 
 use crate::context::CheckContext;
 use crate::pairing::pair_services;
 use crate::policy::Policy;
 use crate::rule::Rule;
+
+/// A partly known value set under `key`, written as Terraform leaves it: every `${reference}` is a
+/// part known only at deploy time (`postgres://${aws_db_instance.main.address}:5432/shop`).
+pub(crate) fn partly_known(key: &str, template: &str) -> PartialText {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some((known, after)) = rest.split_once("${") {
+        let (reference, tail) = after.split_once('}').expect("a closed ${reference}");
+        parts.push(TextPart::Known(known.to_owned()));
+        parts.push(TextPart::Unknown(reference.to_owned()));
+        rest = tail;
+    }
+    parts.push(TextPart::Known(rest.to_owned()));
+    PartialText::for_key(key, parts).expect("a template with a ${reference}")
+}
 
 /// A compose service declared at `local/compose.yaml:line:3`, with one container of its name.
 pub(crate) fn compose_service(name: &str, line: u32) -> Service {

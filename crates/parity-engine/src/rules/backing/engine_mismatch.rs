@@ -236,7 +236,7 @@ impl Rule for EngineMismatch {
 mod tests {
     use super::*;
     use crate::testing::{
-        compose_service, environment, k8s_workload, run_rule_on, with_env, with_image,
+        compose_service, environment, k8s_workload, partly_known, run_rule_on, with_env, with_image,
     };
     use parity_model::{EnvValue, Node, SensitiveText, link_connections};
 
@@ -334,23 +334,6 @@ mod tests {
         );
     }
 
-    fn partial(parts: &[(&str, bool)]) -> EnvValue {
-        use parity_model::{PartialText, TextPart};
-        EnvValue::Partial(
-            PartialText::for_key(
-                "URL",
-                parts.iter().map(|(text, known)| {
-                    if *known {
-                        TextPart::Known((*text).to_owned())
-                    } else {
-                        TextPart::Unknown((*text).to_owned())
-                    }
-                }),
-            )
-            .unwrap(),
-        )
-    }
-
     fn managed(address: &str, engine: &str) -> Node {
         Node::Backing(parity_model::BackingService {
             name: format!("shop-{engine}"),
@@ -379,23 +362,19 @@ mod tests {
             &[
                 (
                     "DATABASE_URL",
-                    partial(&[
-                        ("postgres://", true),
-                        ("aws_db_instance.main.address", false),
-                        (":5432/shop", true),
-                    ]),
+                    EnvValue::Partial(partly_known(
+                        "DATABASE_URL",
+                        "postgres://${aws_db_instance.main.address}:5432/shop",
+                    )),
                     30,
                 ),
                 (
                     "CACHE_URL",
                     // The scheme says Redis; the replication group runs Redis too.
-                    partial(&[
-                        ("rediss://", true),
-                        (
-                            "aws_elasticache_replication_group.cache.primary_endpoint_address",
-                            false,
-                        ),
-                    ]),
+                    EnvValue::Partial(partly_known(
+                        "CACHE_URL",
+                        "rediss://${aws_elasticache_replication_group.cache.primary_endpoint_address}",
+                    )),
                     31,
                 ),
             ],

@@ -327,7 +327,9 @@ impl Rule for LoopbackReference {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{compose_service, k8s_workload, run_rule, with_env, with_ports};
+    use crate::testing::{
+        compose_service, k8s_workload, partly_known, run_rule, with_env, with_ports,
+    };
     use parity_model::{EnvValue, Origin, Protocol, SensitiveText};
 
     fn literal(text: &str) -> EnvValue {
@@ -452,40 +454,25 @@ mod tests {
 
     #[test]
     fn partly_known_urls_are_loopback_only_when_their_written_host_is() {
-        use parity_model::{PartialText, TextPart};
-        let partial = |parts: &[(&str, bool)]| {
-            PartialText::for_key(
-                "URL",
-                parts.iter().map(|(text, known)| {
-                    if *known {
-                        TextPart::Known((*text).to_owned())
-                    } else {
-                        TextPart::Unknown((*text).to_owned())
-                    }
-                }),
-            )
-            .unwrap()
-        };
         let local = partial_loopback_reference(
             "METRICS_URL",
-            &partial(&[("http://localhost:", true), ("var.metrics_port", false)]),
+            &partly_known("METRICS_URL", "http://localhost:${var.metrics_port}"),
         )
         .unwrap();
         assert_eq!((local.host.as_str(), local.port), ("localhost", None));
         let local = partial_loopback_reference(
             "API_URL",
-            &partial(&[("http://127.0.0.1:9000/", true), ("var.path", false)]),
+            &partly_known("API_URL", "http://127.0.0.1:9000/${var.path}"),
         )
         .unwrap();
         assert_eq!((local.host.as_str(), local.port), ("127.0.0.1", Some(9000)));
         assert!(
             partial_loopback_reference(
                 "DATABASE_URL",
-                &partial(&[
-                    ("postgres://", true),
-                    ("aws_db_instance.main.address", false),
-                    (":5432/shop", true)
-                ]),
+                &partly_known(
+                    "DATABASE_URL",
+                    "postgres://${aws_db_instance.main.address}:5432/shop"
+                ),
             )
             .is_none()
         );

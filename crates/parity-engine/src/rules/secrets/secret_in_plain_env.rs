@@ -365,7 +365,7 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{compose_service, k8s_workload, run_rule, with_env};
+    use crate::testing::{compose_service, k8s_workload, partly_known, run_rule, with_env};
     use parity_model::SensitiveText;
 
     fn literal(key: &str, value: &str) -> EnvValue {
@@ -482,22 +482,7 @@ mod tests {
 
     #[test]
     fn partly_known_values_count_only_their_written_parts() {
-        use parity_model::{PartialText, TextPart};
-        let partial = |key: &str, parts: &[(&str, bool)]| {
-            EnvValue::Partial(
-                PartialText::for_key(
-                    key,
-                    parts.iter().map(|(text, known)| {
-                        if *known {
-                            TextPart::Known((*text).to_owned())
-                        } else {
-                            TextPart::Unknown((*text).to_owned())
-                        }
-                    }),
-                )
-                .unwrap(),
-            )
-        };
+        let partial = |key: &str, template: &str| EnvValue::Partial(partly_known(key, template));
         let prod = vec![with_env(
             k8s_workload("api", "Deployment", 1),
             &[
@@ -505,11 +490,7 @@ mod tests {
                     "DATABASE_URL",
                     partial(
                         "DATABASE_URL",
-                        &[
-                            ("postgres://shop:hunter2@", true),
-                            ("aws_db_instance.main.address", false),
-                            (":5432/shop", true),
-                        ],
+                        "postgres://shop:hunter2@${aws_db_instance.main.address}:5432/shop",
                     ),
                     30,
                 ),
@@ -517,31 +498,20 @@ mod tests {
                     "REPLICA_URL",
                     partial(
                         "REPLICA_URL",
-                        &[
-                            ("postgres://shop:", true),
-                            ("random_password.db.result", false),
-                            ("@", true),
-                            ("aws_db_instance.replica.address", false),
-                        ],
+                        "postgres://shop:${random_password.db.result}@${aws_db_instance.replica.address}",
                     ),
                     31,
                 ),
                 (
                     "DB_PASSWORD",
-                    partial(
-                        "DB_PASSWORD",
-                        &[("v1-", true), ("random_password.db.result", false)],
-                    ),
+                    partial("DB_PASSWORD", "v1-${random_password.db.result}"),
                     32,
                 ),
                 (
                     "CACHE_URL",
                     partial(
                         "CACHE_URL",
-                        &[
-                            ("redis://", true),
-                            ("aws_elasticache_cluster.cache.address", false),
-                        ],
+                        "redis://${aws_elasticache_cluster.cache.address}",
                     ),
                     33,
                 ),

@@ -343,7 +343,7 @@ fn corpus_jobs() -> Vec<Job> {
 /// The compose files of a corpus project's `local/` folder: what `discover` finds there or in
 /// the first subfolder (breadth first, in path order) where it finds any, else the YAML files
 /// that look like compose files in the first folder that has some (projects that name theirs
-/// `java25.yml` or `docker-compose_default.yaml`). The same rule as parity-compose's corpus test.
+/// `java25.yml` or `docker-compose_default.yaml`).
 pub fn corpus_compose_files(local: &Path) -> Vec<PathBuf> {
     let mut dirs = vec![local.to_path_buf()];
     let mut index = 0;

@@ -778,8 +778,6 @@ impl Project<'_> {
             _ => None,
         }
         .unwrap_or_default();
-        // One node per service, plus the few env files: the node array is sized once.
-        self.env.graph.reserve(services.len(), 0);
         // `--profile` (the options) wins; without it compose reads `COMPOSE_PROFILES` from its
         // environment, `.env` included.
         let profiles: Vec<String> = if self.options.profiles.is_empty() {

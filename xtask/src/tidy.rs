@@ -1,6 +1,6 @@
 //! Repository invariants that are cheap to check and easy to break: the crate dependency
-//! direction (ARCHITECTURE.md), every crate named in ARCHITECTURE.md's code map, and no printing
-//! outside the binary and xtask.
+//! direction (ARCHITECTURE.md), every crate named in ARCHITECTURE.md's code map, no printing
+//! outside the binary and xtask, and `unsafe` allowed in one file only.
 
 use std::path::{Path, PathBuf};
 
@@ -90,8 +90,72 @@ pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
         if name != "parity-cli" {
             check_no_printing(&dir.join("src"), &mut problems)?;
         }
+        if manifest.contains("unsafe_code") {
+            problems.push(format!(
+                "crate {name} sets the unsafe_code lint itself: it must use the workspace's"
+            ));
+        }
+    }
+    let workspace_manifest =
+        std::fs::read_to_string(root.join("Cargo.toml")).context("reading Cargo.toml")?;
+    if !workspace_manifest.contains("unsafe_code = \"deny\"")
+        && !workspace_manifest.contains("unsafe_code = \"forbid\"")
+    {
+        problems.push("Cargo.toml: the workspace lint unsafe_code must be deny".to_owned());
+    }
+    for dir in ["crates", "xtask", "fuzz"] {
+        check_unsafe_allowed_only_in(root, &root.join(dir), UNSAFE_ALLOWED_IN, &mut problems)?;
     }
     Ok(problems)
+}
+
+/// The one file allowed to lift the workspace's `unsafe_code = "deny"`: one FFI call that sets a
+/// mimalloc option (docs/performance.md). Anything else needing `unsafe` is a team decision.
+const UNSAFE_ALLOWED_IN: &str = "crates/parity-cli/src/alloc.rs";
+
+/// Every attribute that lifts the `unsafe_code` lint (`allow`, `expect`, `warn`, in `cfg_attr`
+/// too) outside `allowed` (a path relative to `root`).
+fn check_unsafe_allowed_only_in(
+    root: &Path,
+    dir: &Path,
+    allowed: &str,
+    problems: &mut Vec<String>,
+) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target") {
+                continue;
+            }
+            check_unsafe_allowed_only_in(root, &path, allowed, problems)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let relative = path.strip_prefix(root).unwrap_or(&path);
+            if relative == Path::new(allowed) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)?;
+            for (index, line) in text.lines().enumerate() {
+                if lifts_unsafe_code(line) {
+                    problems.push(format!(
+                        "{}:{}: `{}`: unsafe code is allowed only in {allowed}",
+                        relative.display(),
+                        index + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An attribute line (`#[...]`, `#![...]`) naming the `unsafe_code` lint.
+fn lifts_unsafe_code(line: &str) -> bool {
+    let line = line.trim_start();
+    (line.starts_with("#[") || line.starts_with("#![")) && line.contains("unsafe_code")
 }
 
 /// Internal crates listed under `[dependencies]` (not dev- or build-dependencies).
@@ -165,6 +229,39 @@ mod tests {
             "run `cargo xtask tidy`:\n{}",
             problems.join("\n")
         );
+    }
+
+    #[test]
+    fn unsafe_code_attributes_are_found_wherever_they_are() {
+        let root = std::env::temp_dir().join(format!("parity-tidy-{}", std::process::id()));
+        let src = root.join("crates/some-crate/src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(
+            src.join("lib.rs"),
+            "// allow(unsafe_code) in a comment is fine\nfn f() {}\n#[allow(unsafe_code)]\nfn g() {}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            src.join("ok.rs"),
+            "#![cfg_attr(test, expect(unsafe_code))]\n",
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        check_unsafe_allowed_only_in(
+            &root,
+            &root.join("crates"),
+            "crates/some-crate/src/ok.rs",
+            &mut problems,
+        )
+        .unwrap();
+        assert_eq!(
+            problems,
+            vec![
+                "crates/some-crate/src/lib.rs:3: `#[allow(unsafe_code)]`: unsafe code is allowed \
+                 only in crates/some-crate/src/ok.rs"
+            ]
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -2,12 +2,6 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-/// parity allocates millions of small strings and tree nodes while parsing; with glibc's malloc
-/// a third of the CPU time went to malloc and free (docs/performance.md), mimalloc halves that.
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,6 +10,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use parity::{Environment, LoadOptions, Policy, Report, Severity};
 
+#[cfg(feature = "mimalloc")]
+mod alloc;
 mod baseline;
 mod format;
 mod graph;
@@ -165,6 +161,8 @@ enum ColorChoice {
 }
 
 fn main() -> ExitCode {
+    #[cfg(feature = "mimalloc")]
+    alloc::configure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Diff(args) => run_diff(&args),

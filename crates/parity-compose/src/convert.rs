@@ -1,7 +1,7 @@
 //! One merged compose service into a model [`Service`].
 
+use parity_model::SortedMap;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use parity_model::{
     BuildInfo, Container, Diagnostic, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol,
@@ -480,8 +480,8 @@ impl Cx<'_> {
             .collect()
     }
 
-    fn labels(&mut self, fields: &[Field]) -> BTreeMap<String, String> {
-        let mut labels = BTreeMap::new();
+    fn labels(&mut self, fields: &[Field]) -> SortedMap<String, String> {
+        let mut labels = SortedMap::new();
         for field in fields {
             let text = match &field.value.kind {
                 Kind::Null => String::new(),

@@ -1,7 +1,5 @@
 //! Hand-built services and environments for the rules' unit tests.
 
-use std::collections::BTreeMap;
-
 use parity_model::{
     Container, EnvValue, EnvVar, Environment, Finding, Node, Origin, PartialText, Port, Protocol,
     Resource, Service, ServiceKind, TextPart, parse_image_ref,
@@ -53,8 +51,8 @@ pub(crate) fn k8s_service(name: &str, ports: &[(u16, &str)], line: u32) -> Resou
         api_version: Some("v1".into()),
         name: name.into(),
         namespace: None,
-        labels: BTreeMap::new(),
-        selector: BTreeMap::new(),
+        labels: Default::default(),
+        selector: Default::default(),
         ports: ports
             .iter()
             .map(|(port, target)| (*port, (*target).to_owned()))

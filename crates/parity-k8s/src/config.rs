@@ -1,6 +1,6 @@
 //! ConfigMaps and Secrets into config sources with per-key values and origins.
 
-use std::collections::BTreeMap;
+use parity_model::SortedMap;
 
 use parity_model::{ConfigSource, ConfigSourceKind, Origin, SensitiveText};
 use parity_source::yaml::{Node, Value};
@@ -18,7 +18,7 @@ pub(crate) fn read_config_map(
     namespace: Option<String>,
     origin: Origin,
 ) -> ConfigSource {
-    let mut entries = BTreeMap::new();
+    let mut entries = SortedMap::new();
     for entry in cx.map(root.get("data"), "data") {
         let Some(value) = scalar_value(cx, &entry.value, &format!("data.{}", entry.key)) else {
             continue;
@@ -48,7 +48,7 @@ pub(crate) fn read_secret(
     namespace: Option<String>,
     origin: Origin,
 ) -> ConfigSource {
-    let mut entries = BTreeMap::new();
+    let mut entries = SortedMap::new();
     for entry in cx.map(root.get("data"), "data") {
         let path = format!("data.{}", entry.key);
         let Some(encoded) = scalar_value(cx, &entry.value, &path) else {

@@ -1,7 +1,7 @@
 //! One YAML document into Kubernetes objects: Lists are unpacked into their items, each object
 //! is sorted by kind into a workload, a config source, or a plain resource.
 
-use std::collections::BTreeMap;
+use parity_model::SortedMap;
 
 use parity_model::{ConfigSource, Resource};
 use parity_source::yaml::{Node, Value};
@@ -173,7 +173,7 @@ fn read_object(
                 name: name.clone(),
                 namespace: namespace.clone(),
                 labels,
-                selector: BTreeMap::new(),
+                selector: SortedMap::new(),
                 ports: Vec::new(),
                 backends: Vec::new(),
                 origin: origin.clone(),

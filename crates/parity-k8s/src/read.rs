@@ -1,7 +1,7 @@
 //! Typed reads from the YAML tree that turn a wrong type into an error diagnostic at that node
 //! and hand back an empty value, so one bad field never stops the rest of the object from loading.
 
-use std::collections::BTreeMap;
+use parity_model::SortedMap;
 use std::sync::Arc;
 
 use parity_model::{Diagnostic, Origin};
@@ -132,8 +132,8 @@ impl Cx<'_> {
         &mut self,
         node: Option<&Node>,
         path: &str,
-    ) -> BTreeMap<String, String> {
-        let mut out = BTreeMap::new();
+    ) -> SortedMap<String, String> {
+        let mut out = SortedMap::new();
         for entry in self.map(node, path) {
             let entry_path = format!("{path}.{}", entry.key);
             match &entry.value.value {

@@ -5,7 +5,9 @@
 //! Env vars that read a ConfigMap or Secret are kept unresolved here ([`EnvPlan`]); the build
 //! step resolves them once every file has been read.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+
+use parity_model::SortedMap;
 
 use parity_model::{
     Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol, SensitiveText,
@@ -22,7 +24,7 @@ pub(crate) struct Workload {
     /// The service, containers filled except for `env`.
     pub(crate) service: Service,
     /// The pod template's labels: what a Kubernetes Service selects on.
-    pub(crate) pod_labels: BTreeMap<String, String>,
+    pub(crate) pod_labels: SortedMap<String, String>,
     /// One plan per container, in the order of `service.containers`.
     pub(crate) env_plans: Vec<EnvPlan>,
     /// ConfigMaps and Secrets mounted as volumes, with where they are named.

@@ -239,7 +239,6 @@ fn service_host_name(host: &str) -> &str {
 mod tests {
     use super::*;
     use crate::{Container, EnvValue, EnvVar, Resource, SensitiveText, Service, ServiceKind};
-    use std::collections::BTreeMap;
 
     fn service(name: &str, env: &[(&str, &str)]) -> Service {
         let origin = Origin::new("compose.yaml".into(), 1, 1);
@@ -274,8 +273,8 @@ mod tests {
             api_version: Some("v1".into()),
             name: "cache".into(),
             namespace: None,
-            labels: BTreeMap::new(),
-            selector: BTreeMap::new(),
+            labels: Default::default(),
+            selector: Default::default(),
             ports: Vec::new(),
             backends: Vec::new(),
             origin: Origin::new("cache.yaml".into(), 1, 1),

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use crate::SortedMap;
 use std::sync::Arc;
 
 use petgraph::stable_graph::StableDiGraph;
@@ -50,7 +50,7 @@ pub struct ConfigSource {
     /// Kubernetes namespace, when set.
     pub namespace: Option<String>,
     /// Keys with their values (Secret values are sensitive) and where each is written.
-    pub entries: BTreeMap<String, (SensitiveText, Origin)>,
+    pub entries: SortedMap<String, (SensitiveText, Origin)>,
     /// Where the source is declared.
     pub origin: Origin,
 }
@@ -95,9 +95,9 @@ pub struct Resource {
     /// Namespace, when set.
     pub namespace: Option<String>,
     /// Labels.
-    pub labels: BTreeMap<String, String>,
+    pub labels: SortedMap<String, String>,
     /// For a Kubernetes Service: its selector.
-    pub selector: BTreeMap<String, String>,
+    pub selector: SortedMap<String, String>,
     /// For a Kubernetes Service: its ports as (port, targetPort as written).
     pub ports: Vec<(u16, String)>,
     /// For an Ingress or a Gateway API route: the Services it sends traffic to.

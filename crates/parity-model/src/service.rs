@@ -1,6 +1,4 @@
-use std::collections::BTreeMap;
-
-use crate::{Connection, EnvVar, ImageRef, Origin};
+use crate::{Connection, EnvVar, ImageRef, Origin, SortedMap};
 
 /// A workload: a compose service, or a Kubernetes Deployment, StatefulSet, DaemonSet, ... .
 ///
@@ -16,7 +14,7 @@ pub struct Service {
     /// Kubernetes namespace, when set.
     pub namespace: Option<String>,
     /// Labels (compose `labels`, Kubernetes `metadata.labels` merged with pod template labels).
-    pub labels: BTreeMap<String, String>,
+    pub labels: SortedMap<String, String>,
     /// Containers; compose services have exactly one.
     pub containers: Vec<Container>,
     /// Desired replicas, when declared.
@@ -37,7 +35,7 @@ impl Service {
             kind,
             origin,
             namespace: None,
-            labels: BTreeMap::new(),
+            labels: SortedMap::new(),
             containers: Vec::new(),
             replicas: None,
             profiles: Vec::new(),
@@ -61,6 +59,7 @@ impl Service {
     /// whole run: at 10,000 services the spare room is megabytes (docs/performance.md).
     pub fn shrink_to_fit(&mut self) {
         self.name.shrink_to_fit();
+        self.labels.shrink_to_fit();
         if let Some(namespace) = &mut self.namespace {
             namespace.shrink_to_fit();
         }

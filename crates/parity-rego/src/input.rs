@@ -51,7 +51,7 @@ fn service_document(service: &Service) -> Value {
         "name": service.name,
         "kind": service.kind.as_str(),
         "namespace": service.namespace,
-        "labels": service.labels,
+        "labels": service.labels.iter().collect::<std::collections::BTreeMap<_, _>>(),
         "replicas": service.replicas,
         "depends_on": service.depends_on,
         "build": service.build.as_ref().map(|build| build.context.clone()),

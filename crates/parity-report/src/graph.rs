@@ -289,7 +289,7 @@ mod tests {
             kind: ConfigSourceKind::Secret,
             name: "stripe".into(),
             namespace: None,
-            entries,
+            entries: entries.into(),
             origin: file(40),
         }));
         let service = graph.add(Node::Resource(Resource {
@@ -297,8 +297,8 @@ mod tests {
             api_version: Some("v1".into()),
             name: "api".into(),
             namespace: None,
-            labels: BTreeMap::new(),
-            selector: BTreeMap::new(),
+            labels: Default::default(),
+            selector: Default::default(),
             ports: vec![(80, "8080".into())],
             backends: Vec::new(),
             origin: file(50),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use parity_model::{
     BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
     EnvValue, EnvVar, Environment, ImageRef, Node, Origin, PartialText, Port, Protocol, Resource,
-    SensitiveText, Service, ServiceKind, parse_image_ref,
+    SensitiveText, Service, ServiceKind, SortedMap, parse_image_ref,
 };
 
 use parity_model::UNKNOWN_REGISTRY;
@@ -64,13 +64,13 @@ fn path(body: &Evaluated, steps: &[&str]) -> Option<Evaluated> {
     Some(current)
 }
 
-fn string_map(body: &Evaluated, name: &str) -> BTreeMap<String, String> {
+fn string_map(body: &Evaluated, name: &str) -> SortedMap<String, String> {
     match body.attribute(name) {
         Some((Value::Object(map), _)) => map
             .iter()
             .filter_map(|(key, value)| Some((key.clone(), value.to_template_string()?)))
             .collect(),
-        _ => BTreeMap::new(),
+        _ => SortedMap::new(),
     }
 }
 
@@ -161,7 +161,7 @@ pub(crate) fn map_resources(
     let mut exposures: Vec<(usize, Resource)> = Vec::new();
     // Pod template labels of Kubernetes workloads (by position in `services`), and the
     // `kubernetes_service` nodes, so Services can select their pods as in a manifest.
-    let mut pods: Vec<(usize, BTreeMap<String, String>)> = Vec::new();
+    let mut pods: Vec<(usize, SortedMap<String, String>)> = Vec::new();
     let mut kubernetes_services = Vec::new();
     let mut sources: Vec<ConfigSource> = Vec::new();
     for resource in resources {
@@ -195,7 +195,7 @@ pub(crate) fn map_resources(
                     .as_ref()
                     .and_then(|m| m.string("name"))
                     .unwrap_or_else(|| resource.name.clone());
-                let mut entries = BTreeMap::new();
+                let mut entries = SortedMap::new();
                 for attribute in ["data", "binary_data"] {
                     if let Some((Value::Object(map), origin)) = body.attribute(attribute) {
                         for (key, value) in map {
@@ -445,7 +445,7 @@ pub(crate) fn map_resources(
         let index = env.graph.add(Node::ConfigSource(source));
         source_indices.insert(key, index);
     }
-    let mut workload_nodes: Vec<(parity_model::NodeIndex, &BTreeMap<String, String>)> = Vec::new();
+    let mut workload_nodes: Vec<(parity_model::NodeIndex, &SortedMap<String, String>)> = Vec::new();
     for (position, service) in services.into_iter().enumerate() {
         let reads: Vec<(ConfigSourceKind, String)> = service
             .containers
@@ -582,7 +582,7 @@ fn resolve_config_refs(services: &mut [Service], sources: &[ConfigSource]) {
 }
 
 /// The labels of a Kubernetes workload's pod template (what a Service selector matches).
-fn pod_labels(resource: &ResourceInstance, template_path: &[&str]) -> BTreeMap<String, String> {
+fn pod_labels(resource: &ResourceInstance, template_path: &[&str]) -> SortedMap<String, String> {
     path(&resource.body, template_path)
         .and_then(|template| child(&template, "metadata"))
         .map(|metadata| string_map(&metadata, "labels"))
@@ -877,8 +877,8 @@ fn exposure(
         api_version: None,
         name: name.to_owned(),
         namespace: None,
-        labels: BTreeMap::new(),
-        selector: BTreeMap::new(),
+        labels: SortedMap::new(),
+        selector: SortedMap::new(),
         ports: ports
             .into_iter()
             .map(|port| (port, port.to_string()))

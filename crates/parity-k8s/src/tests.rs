@@ -79,6 +79,25 @@ fn errors(env: &Environment) -> Vec<String> {
 }
 
 #[test]
+fn helm_sources_are_the_nearest_comment_above_each_document() {
+    let text = "# Source: a/templates/one.yaml\n# Source: a/templates/two.yaml\n\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\n---\n# Source: a/templates/three.yaml\n# a comment after it\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: three}\n";
+    let parsed = parse_file(Arc::from("rendered.yaml"), text);
+    let sources: Vec<(&str, Option<&str>)> = parsed
+        .objects()
+        .iter()
+        .map(|o| (o.name.as_str(), o.helm_source.as_deref()))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("one", Some("a/templates/two.yaml")),
+            ("two", None),
+            ("three", Some("a/templates/three.yaml")),
+        ]
+    );
+}
+
+#[test]
 fn helm_rendered_stream_keeps_template_sources_and_real_lines() {
     let text = std::fs::read_to_string(format!("{CASES}/helm-rendered/rendered.yaml")).unwrap();
     let parsed = parse_file(Arc::from("rendered.yaml"), &text);

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
+
 use parity_model::{
     ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
     Node, SensitiveText, looks_secret_key,
@@ -91,7 +93,7 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     let mut objects = drop_duplicates(objects, &mut env.diagnostics);
     // The plans are consumed by resolution, so their env vars are moved into the model, not
     // copied.
-    let mut plans: Vec<Vec<EnvPlan>> = objects
+    let plans: Vec<Vec<EnvPlan>> = objects
         .iter_mut()
         .map(|object| match &mut object.body {
             Body::Workload(workload) => std::mem::take(&mut workload.env_plans),
@@ -104,30 +106,50 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     // both alive in full, the peak of a large load), and the edges added by position, in the
     // same order as the nodes and edges have always been added.
     let index = SourceIndex::new(&objects);
+    // Each workload's env is resolved on its own (rayon; results in object order, so the
+    // diagnostics and the graph do not depend on thread timing).
+    let mut workload_envs: Vec<Option<WorkloadEnv>> = objects
+        .par_iter()
+        .zip(plans.into_par_iter())
+        .map(|(object, plans)| {
+            let Body::Workload(workload) = &object.body else {
+                return None;
+            };
+            let namespace = object.namespace.as_deref();
+            let mut sources = BTreeSet::new();
+            let mut diagnostics = Vec::new();
+            let containers = plans
+                .into_iter()
+                .take(workload.service.containers.len())
+                .map(|plan| resolve_env(plan, namespace, &index, &mut sources, &mut diagnostics))
+                .collect();
+            for (kind, name) in &workload.mounted_sources {
+                if let Some((source_position, _)) = index.find(*kind, name, namespace) {
+                    sources.insert(source_position);
+                }
+            }
+            Some(WorkloadEnv {
+                containers,
+                sources,
+                diagnostics,
+            })
+        })
+        .collect();
     // Per workload: the resolved env and unresolved `envFrom` sources of each container.
     let mut resolved: Vec<Option<Vec<ResolvedEnv>>> = Vec::with_capacity(objects.len());
     // Per workload position: the object positions of the ConfigMaps and Secrets it reads.
     let mut reads: Vec<(usize, BTreeSet<usize>)> = Vec::new();
     let mut noted_kinds = HashSet::new();
-    for ((position, object), plans) in objects.iter().enumerate().zip(&mut plans) {
+    for ((position, object), workload_env) in objects.iter().enumerate().zip(&mut workload_envs) {
         match &object.body {
-            Body::Workload(workload) => {
-                let namespace = object.namespace.as_deref();
-                let mut sources = BTreeSet::new();
-                let containers = std::mem::take(plans)
-                    .into_iter()
-                    .take(workload.service.containers.len())
-                    .map(|plan| {
-                        resolve_env(plan, namespace, &index, &mut sources, &mut env.diagnostics)
-                    })
-                    .collect();
-                for (kind, name) in &workload.mounted_sources {
-                    if let Some((source_position, _)) = index.find(*kind, name, namespace) {
-                        sources.insert(source_position);
-                    }
-                }
-                resolved.push(Some(containers));
-                reads.push((position, sources));
+            Body::Workload(_) => {
+                let Some(workload_env) = workload_env.take() else {
+                    resolved.push(None);
+                    continue;
+                };
+                env.diagnostics.extend(workload_env.diagnostics);
+                resolved.push(Some(workload_env.containers));
+                reads.push((position, workload_env.sources));
             }
             Body::Config(_) => resolved.push(None),
             Body::Resource { unknown, .. } => {
@@ -145,6 +167,7 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     }
     drop(index);
     drop(noted_kinds);
+    drop(workload_envs);
 
     // Edges by object position, in the order they are added.
     let mut edges: Vec<(usize, usize, Edge)> = Vec::new();
@@ -227,11 +250,14 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     }
     drop(services_by_name);
 
-    let mut node_of = Vec::with_capacity(objects.len());
-    for (object, resolved) in objects.into_iter().zip(resolved) {
-        let node = match object.body {
-            Body::Workload(workload) => {
-                let mut service = workload.service;
+    // Each workload gets its env and reads its connections on its own (in parallel: URL parsing
+    // is most of linking connections); only the edges need the whole graph.
+    objects
+        .par_iter_mut()
+        .zip(resolved.into_par_iter())
+        .for_each(|(object, resolved)| {
+            if let Body::Workload(workload) = &mut object.body {
+                let service = &mut workload.service;
                 for (container, env) in service
                     .containers
                     .iter_mut()
@@ -240,9 +266,14 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                     container.env = env.vars;
                     container.env_from_unresolved.extend(env.unresolved);
                 }
+                parity_model::read_connections(service);
                 service.shrink_to_fit();
-                env.graph.add(Node::Service(service))
             }
+        });
+    let mut node_of = Vec::with_capacity(objects.len());
+    for object in objects {
+        let node = match object.body {
+            Body::Workload(workload) => env.graph.add(Node::Service(workload.service)),
             Body::Config(source) => env.graph.add(Node::ConfigSource(*source)),
             Body::Resource { resource, .. } => env.graph.add(Node::Resource(*resource)),
         };
@@ -254,7 +285,15 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
         }
     }
 
-    parity_model::link_connections(&mut env.graph);
+    parity_model::link_read_connections(&mut env.graph);
+}
+
+/// A workload's env once resolved, with what resolving it read and reported.
+struct WorkloadEnv {
+    containers: Vec<ResolvedEnv>,
+    /// Object positions of the ConfigMaps and Secrets it reads.
+    sources: BTreeSet<usize>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 /// One container's env once its references are resolved.

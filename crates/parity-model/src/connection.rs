@@ -127,7 +127,63 @@ fn named_backings(references: &[String], backings: &[(NodeIndex, &str)]) -> Vec<
 /// `aws_db_instance.main`).
 ///
 /// Loaders call it once, last. Calling it again recomputes the same data and adds no edge twice.
+/// It is [`read_connections`] on every service, then [`link_read_connections`]; a loader with
+/// many services may run the first part in parallel itself.
 pub fn link_connections(graph: &mut ResourceGraph) {
+    let service_indices: Vec<NodeIndex> = graph.services().map(|(index, _)| index).collect();
+    for index in service_indices {
+        if let Some(Node::Service(service)) = graph.node_mut(index) {
+            read_connections(service);
+        }
+    }
+    link_read_connections(graph);
+}
+
+/// Fills the service's containers' [`crate::Container::connections`] from their env values: the
+/// per-service part of [`link_connections`], which reads nothing else.
+pub fn read_connections(service: &mut crate::Service) {
+    for container in &mut service.containers {
+        container.connections = container
+            .env
+            .iter()
+            .filter_map(|var| {
+                let (parsed, embedded, references) = match &var.value {
+                    EnvValue::Partial(text) => (
+                        parse_partial_connection_url(text),
+                        partial_embedded_database(text),
+                        text.references().map(str::to_owned).collect(),
+                    ),
+                    other => {
+                        let value = other.known()?.expose();
+                        (
+                            parse_connection_url(value),
+                            embedded_database(value),
+                            Vec::new(),
+                        )
+                    }
+                };
+                let (engine, url) = match parsed {
+                    Some(url) => (url.engine().map(str::to_owned), Some(url)),
+                    None => (Some(embedded?.to_owned()), None),
+                };
+                Some(Connection {
+                    var: var.name.clone(),
+                    engine,
+                    url,
+                    references,
+                    origin: var.origin.clone(),
+                })
+            })
+            .collect();
+        // Kept for the whole run: without the vector's spare room (docs/performance.md).
+        container.connections.shrink_to_fit();
+    }
+}
+
+/// The edges of [`link_connections`], from connections [`read_connections`] has filled in:
+/// an [`Edge::ConnectsTo`] from a service to the node its URL's host names on the same side,
+/// and to the managed backing service its references name. Adds no edge twice.
+pub fn link_read_connections(graph: &mut ResourceGraph) {
     let mut targets: HashMap<String, NodeIndex> = HashMap::new();
     for (index, node) in graph.nodes() {
         match node {
@@ -155,48 +211,10 @@ pub fn link_connections(graph: &mut ResourceGraph) {
         .iter()
         .map(|(index, address)| (*index, address.as_str()))
         .collect();
-    let service_indices: Vec<NodeIndex> = graph.services().map(|(index, _)| index).collect();
     let mut edges = Vec::new();
-    for index in service_indices {
-        let Some(Node::Service(service)) = graph.node_mut(index) else {
-            continue;
-        };
+    for (index, service) in graph.services() {
         let mut linked = BTreeSet::new();
-        for container in &mut service.containers {
-            container.connections = container
-                .env
-                .iter()
-                .filter_map(|var| {
-                    let (parsed, embedded, references) = match &var.value {
-                        EnvValue::Partial(text) => (
-                            parse_partial_connection_url(text),
-                            partial_embedded_database(text),
-                            text.references().map(str::to_owned).collect(),
-                        ),
-                        other => {
-                            let value = other.known()?.expose();
-                            (
-                                parse_connection_url(value),
-                                embedded_database(value),
-                                Vec::new(),
-                            )
-                        }
-                    };
-                    let (engine, url) = match parsed {
-                        Some(url) => (url.engine().map(str::to_owned), Some(url)),
-                        None => (Some(embedded?.to_owned()), None),
-                    };
-                    Some(Connection {
-                        var: var.name.clone(),
-                        engine,
-                        url,
-                        references,
-                        origin: var.origin.clone(),
-                    })
-                })
-                .collect();
-            // Kept for the whole run: without the vector's spare room (docs/performance.md).
-            container.connections.shrink_to_fit();
+        for container in &service.containers {
             for connection in &container.connections {
                 for target in named_backings(&connection.references, &backings) {
                     if linked.insert(target) {

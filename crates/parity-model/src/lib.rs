@@ -28,7 +28,9 @@ mod topology;
 mod url;
 
 pub use baseline::{BaselineEntry, BaselineStatus};
-pub use connection::{Connection, link_connections, reference_address};
+pub use connection::{
+    Connection, link_connections, link_read_connections, read_connections, reference_address,
+};
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};
 pub use finding::{Finding, Location, Severity, Side};

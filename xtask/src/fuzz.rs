@@ -84,6 +84,20 @@ pub(crate) fn run(args: &[String]) -> Result<()> {
         std::fs::create_dir_all(&corpus_dir)
             .with_context(|| format!("creating {}", corpus_dir.display()))?;
         println!("== fuzz {target}: {seconds} s from {seeds} seed files");
+        // Built first, so a build failure is reported as one and never counted as a crash.
+        let build = Command::new("cargo")
+            .args(["+nightly", "fuzz", "build", "-O", target])
+            .current_dir(&root)
+            .output()
+            .with_context(|| format!("running cargo fuzz build {target}"))?;
+        if !build.status.success() {
+            let log = String::from_utf8_lossy(&build.stderr);
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            for line in tail.iter().rev() {
+                eprintln!("  {line}");
+            }
+            bail!("fuzz target {target} does not build (see above); no input was run");
+        }
         let output = Command::new("cargo")
             .args(["+nightly", "fuzz", "run", "-O", target])
             .arg(&corpus_dir)

@@ -450,8 +450,21 @@ fn compute_reports(args: &DiffArgs) -> Result<(Vec<(String, Report)>, Policy)> {
             None => parity::diff(&local, &prod, &policy),
         };
         reports.push((label, report));
+        drop_in_background(prod);
     }
+    drop_in_background(local);
     Ok((reports, policy))
+}
+
+/// Frees a loaded side on its own thread. A side is millions of small allocations (~3 % of the
+/// CPU time of a 10,000-service run to free); the report no longer needs it, so the other core
+/// frees it while this one renders, and the process may exit before it is done.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    let spawned = std::thread::Builder::new()
+        .name("parity-drop".to_owned())
+        .spawn(move || drop(value));
+    // Without a thread (the system refused one) the value was dropped with the closure: fine.
+    drop(spawned);
 }
 
 /// The local side: one path, or several compose files read as one project.

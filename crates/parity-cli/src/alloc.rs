@@ -30,3 +30,42 @@ pub(crate) fn configure() {
     // (mimalloc's own `mi_option_set` is used that way), and here no other thread exists yet.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MI_OPTION_PURGE_DELAY;
+
+    #[allow(unsafe_code)]
+    fn purge_delay() -> std::ffi::c_long {
+        // SAFETY: reads an integer option by a valid `mi_option_t` index; no memory of ours.
+        unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) }
+    }
+
+    /// Run by `the_index_is_mimallocs_purge_delay`, in a child process whose environment sets
+    /// the option by its name.
+    #[test]
+    #[ignore = "run in a child process by the_index_is_mimallocs_purge_delay"]
+    fn purge_delay_from_the_environment() {
+        assert_eq!(purge_delay(), 1234);
+    }
+
+    /// The hard-coded index names the purge delay in the mimalloc linked: the value that
+    /// `MIMALLOC_PURGE_DELAY` gives reads back through it (a mimalloc upgrade that renumbered the
+    /// options would make `configure` set another option).
+    #[test]
+    fn the_index_is_mimallocs_purge_delay() {
+        let test_binary = std::env::current_exe().expect("the test binary's path");
+        let output = std::process::Command::new(test_binary)
+            .args([
+                "--exact",
+                "alloc::tests::purge_delay_from_the_environment",
+                "--ignored",
+            ])
+            .env("MIMALLOC_PURGE_DELAY", "1234")
+            .output()
+            .expect("the test binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}");
+        assert!(stdout.contains("1 passed"), "{stdout}");
+    }
+}

@@ -481,7 +481,7 @@ impl Cx<'_> {
     }
 
     fn labels(&mut self, fields: &[Field]) -> SortedMap<String, String> {
-        let mut labels = SortedMap::new();
+        let mut labels = Vec::new();
         for field in fields {
             let text = match &field.value.kind {
                 Kind::Null => String::new(),
@@ -492,9 +492,10 @@ impl Cx<'_> {
                     continue;
                 }
             };
-            labels.insert(field.key.clone(), text);
+            labels.push((field.key.clone(), text));
         }
-        labels
+        // Sorted once (last wins), not inserted one by one: see `SortedMap`.
+        labels.into_iter().collect()
     }
 }
 

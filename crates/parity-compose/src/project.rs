@@ -1037,24 +1037,23 @@ impl Project<'_> {
         } else {
             self.parse_dotenv_file(path, &display)?
         };
-        let mut source = ConfigSource {
+        let source = ConfigSource {
             kind: ConfigSourceKind::EnvFile,
             name: reference.written.clone(),
             namespace: None,
-            entries: Default::default(),
+            // Sorted once (last wins), not inserted one by one: see `SortedMap`.
+            entries: dotenv
+                .entries
+                .iter()
+                .filter_map(|entry| {
+                    let value = entry.value.as_ref()?;
+                    let text = SensitiveText::for_key(&entry.key, value.as_str());
+                    let origin = Origin::new(display.clone(), entry.line, entry.column);
+                    Some((entry.key.clone(), (text, origin)))
+                })
+                .collect(),
             origin: Origin::file(display.clone()),
         };
-        for entry in &dotenv.entries {
-            if let Some(value) = &entry.value {
-                source.entries.insert(
-                    entry.key.clone(),
-                    (
-                        SensitiveText::for_key(&entry.key, value.as_str()),
-                        Origin::new(display.clone(), entry.line, entry.column),
-                    ),
-                );
-            }
-        }
         let node = self.env.graph.add(Node::ConfigSource(source));
         Some(LoadedEnvFile {
             display,

@@ -1,7 +1,5 @@
 //! ConfigMaps and Secrets into config sources with per-key values and origins.
 
-use parity_model::SortedMap;
-
 use parity_model::{ConfigSource, ConfigSourceKind, Origin, SensitiveText};
 use parity_source::yaml::{Node, Value};
 
@@ -18,23 +16,25 @@ pub(crate) fn read_config_map(
     namespace: Option<String>,
     origin: Origin,
 ) -> ConfigSource {
-    let mut entries = SortedMap::new();
+    // Collected, then sorted once: inserting one by one shifts the tail each time, quadratic
+    // for a ConfigMap written in reverse key order.
+    let mut entries = Vec::new();
     for entry in cx.map(root.get("data"), "data") {
         let Some(value) = scalar_value(cx, &entry.value, &format!("data.{}", entry.key)) else {
             continue;
         };
         let text = SensitiveText::for_key(&entry.key, value);
-        entries.insert(entry.key.clone(), (text, cx.at_entry(entry)));
+        entries.push((entry.key.clone(), (text, cx.at_entry(entry))));
     }
     for entry in cx.map(root.get("binaryData"), "binaryData") {
         let text = SensitiveText::for_key(&entry.key, BINARY);
-        entries.insert(entry.key.clone(), (text, cx.at_entry(entry)));
+        entries.push((entry.key.clone(), (text, cx.at_entry(entry))));
     }
     ConfigSource {
         kind: ConfigSourceKind::ConfigMap,
         name: name.to_owned(),
         namespace,
-        entries,
+        entries: entries.into_iter().collect(),
         origin,
     }
 }
@@ -48,7 +48,9 @@ pub(crate) fn read_secret(
     namespace: Option<String>,
     origin: Origin,
 ) -> ConfigSource {
-    let mut entries = SortedMap::new();
+    // Collected, then sorted once: inserting one by one shifts the tail each time, quadratic
+    // for a ConfigMap written in reverse key order.
+    let mut entries = Vec::new();
     for entry in cx.map(root.get("data"), "data") {
         let path = format!("data.{}", entry.key);
         let Some(encoded) = scalar_value(cx, &entry.value, &path) else {
@@ -65,26 +67,26 @@ pub(crate) fn read_secret(
                 continue;
             }
         };
-        entries.insert(
+        entries.push((
             entry.key.clone(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
-        );
+        ));
     }
     for entry in cx.map(root.get("stringData"), "stringData") {
         let Some(value) = scalar_value(cx, &entry.value, &format!("stringData.{}", entry.key))
         else {
             continue;
         };
-        entries.insert(
+        entries.push((
             entry.key.clone(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
-        );
+        ));
     }
     ConfigSource {
         kind: ConfigSourceKind::Secret,
         name: name.to_owned(),
         namespace,
-        entries,
+        entries: entries.into_iter().collect(),
         origin,
     }
 }

@@ -133,19 +133,18 @@ impl Cx<'_> {
         node: Option<&Node>,
         path: &str,
     ) -> SortedMap<String, String> {
-        let mut out = SortedMap::new();
+        let mut out = Vec::new();
         for entry in self.map(node, path) {
-            let entry_path = format!("{path}.{}", entry.key);
             match &entry.value.value {
-                Value::Scalar(scalar) => {
-                    out.insert(entry.key.clone(), scalar.text.clone());
+                Value::Scalar(scalar) => out.push((entry.key.clone(), scalar.text.clone())),
+                Value::Null => out.push((entry.key.clone(), String::new())),
+                _ => {
+                    let entry_path = format!("{path}.{}", entry.key);
+                    self.wrong_type(&entry.value, "a string", &entry_path);
                 }
-                Value::Null => {
-                    out.insert(entry.key.clone(), String::new());
-                }
-                _ => self.wrong_type(&entry.value, "a string", &entry_path),
             }
         }
-        out
+        // Sorted once (last wins), not inserted one by one: see `SortedMap`.
+        out.into_iter().collect()
     }
 }

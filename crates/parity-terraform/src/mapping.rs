@@ -195,7 +195,8 @@ pub(crate) fn map_resources(
                     .as_ref()
                     .and_then(|m| m.string("name"))
                     .unwrap_or_else(|| resource.name.clone());
-                let mut entries = SortedMap::new();
+                // Sorted once (last wins), not inserted one by one: see `SortedMap`.
+                let mut entries = Vec::new();
                 for attribute in ["data", "binary_data"] {
                     if let Some((Value::Object(map), origin)) = body.attribute(attribute) {
                         for (key, value) in map {
@@ -205,7 +206,7 @@ pub(crate) fn map_resources(
                             } else {
                                 SensitiveText::for_key(key, text)
                             };
-                            entries.insert(key.clone(), (text, origin.clone()));
+                            entries.push((key.clone(), (text, origin.clone())));
                         }
                     }
                 }
@@ -217,7 +218,7 @@ pub(crate) fn map_resources(
                     },
                     name,
                     namespace: metadata.as_ref().and_then(|m| m.string("namespace")),
-                    entries,
+                    entries: entries.into_iter().collect(),
                     origin: body.origin.clone(),
                 });
             }

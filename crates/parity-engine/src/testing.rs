@@ -122,6 +122,8 @@ pub(crate) fn environment(nodes: Vec<Node>) -> Environment {
     for node in nodes {
         environment.graph.add(node);
     }
+    // As the loaders do last: rules read the connections parsed from env values.
+    parity_model::link_connections(&mut environment.graph);
     environment
 }
 

@@ -2,9 +2,10 @@
 
 use std::collections::HashSet;
 
-use parity_model::{Environment, parse_connection_url};
+use parity_model::Environment;
 
 use crate::prelude::*;
+use crate::rules::network::env_connections;
 
 declare_rule! {
     /// ## What it does
@@ -137,11 +138,13 @@ impl Rule for DanglingDependency {
                     .app_containers()
                     .chain(service.containers.iter().filter(|container| container.init))
                 {
-                    for var in &container.env {
-                        let Some(value) = var.value.known() else {
+                    for (var, connection) in env_connections(container) {
+                        // Only known values: a partly known URL's host is read at deploy time.
+                        if var.value.known().is_none() {
                             continue;
-                        };
-                        let Some(url) = parse_connection_url(value.expose()) else {
+                        }
+                        let Some(url) = connection.and_then(|connection| connection.url.as_ref())
+                        else {
                             continue;
                         };
                         for url_host in &url.hosts {

@@ -147,16 +147,6 @@ fn secret_key(key: &str) -> bool {
         || pair("SERVICE", "KEY")
 }
 
-/// What makes the value look like a credential on its own, when it does.
-fn credential_format(value: &str) -> Option<&'static str> {
-    if let Some(what) = looks_secret_value(value) {
-        return Some(what);
-    }
-    parse_connection_url(value)
-        .is_some_and(|url| url.has_password)
-        .then_some("a URL with a password")
-}
-
 /// Values that are not secrets whatever their key says: nothing, placeholders, references to
 /// secret stores, numbers, booleans, paths.
 fn is_not_a_secret_value(value: &str) -> bool {
@@ -197,15 +187,18 @@ fn is_not_a_secret_value(value: &str) -> bool {
 
 /// Why the literal is reported, or `None` when it is fine.
 fn why_secret(key: &str, value: &str) -> Option<String> {
-    if is_not_a_secret_value(value) && credential_format(value).is_none() {
-        return None;
-    }
-    if let Some(format) = credential_format(value) {
+    // First what makes the value look like a credential on its own; the URL is parsed once for
+    // both questions asked of it (this runs on every literal of every service).
+    if let Some(format) = looks_secret_value(value) {
         return Some(format!("its value looks like {format}"));
+    }
+    let url = parse_connection_url(value);
+    if url.as_ref().is_some_and(|url| url.has_password) {
+        return Some("its value looks like a URL with a password".to_owned());
     }
     // A URL without credentials under a secret-looking key (`TOKEN_ENDPOINT`-like names are
     // filtered by key already) is still only an address.
-    if parse_connection_url(value).is_some() {
+    if is_not_a_secret_value(value) || url.is_some() {
         return None;
     }
     secret_key(key).then(|| "its name says it is a secret".to_owned())
@@ -367,6 +360,17 @@ mod tests {
     use super::*;
     use crate::testing::{compose_service, k8s_workload, partly_known, run_rule, with_env};
     use parity_model::SensitiveText;
+
+    /// What makes the value look like a credential on its own, when it does: the first two
+    /// questions of [`why_secret`].
+    fn credential_format(value: &str) -> Option<&'static str> {
+        if let Some(what) = looks_secret_value(value) {
+            return Some(what);
+        }
+        parse_connection_url(value)
+            .is_some_and(|url| url.has_password)
+            .then_some("a URL with a password")
+    }
 
     fn literal(key: &str, value: &str) -> EnvValue {
         EnvValue::Literal(SensitiveText::for_key(key, value))

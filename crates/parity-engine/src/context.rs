@@ -16,6 +16,10 @@ pub struct CheckContext<'a> {
     prod: &'a Environment,
     policy: &'a Policy,
     pairing: &'a Pairing,
+    /// Every service of either side (by address) with whether the policy ignores it, sorted by
+    /// address: rules ask this of every service, and the glob matching was ~3 % of the CPU time
+    /// at 10,000 services when each rule asked the policy again.
+    ignored: Vec<(usize, bool)>,
 }
 
 /// A pair of services, resolved to the services themselves.
@@ -52,11 +56,34 @@ impl<'a> CheckContext<'a> {
         policy: &'a Policy,
         pairing: &'a Pairing,
     ) -> Self {
+        let ignored_of = |environment: &Environment| -> Vec<(usize, bool)> {
+            environment
+                .graph
+                .services()
+                .map(|(_, service)| (address(service), policy.ignores_service(service)))
+                .collect()
+        };
+        let (mut ignored, prod_ignored) = rayon::join(|| ignored_of(local), || ignored_of(prod));
+        ignored.extend(prod_ignored);
+        ignored.sort_unstable_by_key(|&(address, _)| address);
         Self {
             local,
             prod,
             policy,
             pairing,
+            ignored,
+        }
+    }
+
+    /// Whether the policy ignores the service ([`Policy::ignores_service`]), answered from the
+    /// list made once for both sides; a service of neither side is asked of the policy.
+    pub fn ignores_service(&self, service: &Service) -> bool {
+        match self
+            .ignored
+            .binary_search_by_key(&address(service), |&(address, _)| address)
+        {
+            Ok(found) => self.ignored.get(found).is_some_and(|&(_, ignored)| ignored),
+            Err(_) => self.policy.ignores_service(service),
         }
     }
 
@@ -180,6 +207,11 @@ impl<'a> PairRef<'a> {
     }
 }
 
+/// The service's address, which identifies it while the environments are borrowed.
+fn address(service: &Service) -> usize {
+    std::ptr::from_ref(service).addr()
+}
+
 /// A location on `side`.
 pub(crate) fn location(side: Side, origin: &Origin) -> Location {
     Location {
@@ -213,5 +245,47 @@ pub(crate) fn unpaired_finding(
         message,
         paired_by: None,
         locations: vec![location(side, &service.origin)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pairing::pair_services;
+    use crate::testing::{compose_service, environment, k8s_workload};
+    use parity_model::Node;
+
+    #[test]
+    fn ignored_services_are_answered_for_both_sides_and_for_services_of_neither() {
+        // `mailhog`, `adminer` and `pgadmin*` are in the built-in policy's `ignore.services`.
+        let local = environment(vec![
+            Node::Service(compose_service("api", 3)),
+            Node::Service(compose_service("mailhog", 9)),
+        ]);
+        let prod = environment(vec![
+            Node::Service(k8s_workload("api", "Deployment", 1)),
+            Node::Service(k8s_workload("adminer", "Deployment", 1)),
+        ]);
+        let policy = Policy::builtin();
+        let pairing = pair_services(&local.graph, &prod.graph, &policy);
+        let cx = CheckContext::new(&local, &prod, &policy, &pairing);
+        let ignored = |environment: &Environment| -> Vec<(String, bool)> {
+            environment
+                .graph
+                .services()
+                .map(|(_, service)| (service.name.clone(), cx.ignores_service(service)))
+                .collect()
+        };
+        assert_eq!(
+            ignored(&local),
+            [("api".to_owned(), false), ("mailhog".to_owned(), true)]
+        );
+        assert_eq!(
+            ignored(&prod),
+            [("api".to_owned(), false), ("adminer".to_owned(), true)]
+        );
+        // A service outside both environments is asked of the policy.
+        assert!(cx.ignores_service(&compose_service("pgadmin4", 1)));
+        assert!(!cx.ignores_service(&compose_service("worker", 1)));
     }
 }

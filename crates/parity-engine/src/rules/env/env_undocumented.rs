@@ -67,7 +67,7 @@ impl Rule for EnvUndocumented {
                 continue;
             }
             let owner = owning_service(local.graph.services().map(|(_, s)| s), var);
-            if owner.is_some_and(|service| cx.policy().ignores_service(service)) {
+            if owner.is_some_and(|service| cx.ignores_service(service)) {
                 continue;
             }
             let why = match contract {

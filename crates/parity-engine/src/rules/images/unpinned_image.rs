@@ -41,7 +41,6 @@ declare_rule! {
 impl Rule for UnpinnedImage {
     fn check(&self, cx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let meta = self.meta();
-        let policy = cx.policy();
         // Findings about a paired workload are grouped under its local name, like every other
         // finding about the pair.
         let local_names: std::collections::HashMap<&str, &str> = cx
@@ -49,7 +48,7 @@ impl Rule for UnpinnedImage {
             .map(|pair| (pair.prod.name.as_str(), pair.local.name.as_str()))
             .collect();
         for (_, service) in cx.environment(Side::Prod).graph.services() {
-            if policy.ignores_service(service) {
+            if cx.ignores_service(service) {
                 continue;
             }
             for container in &service.containers {

@@ -103,7 +103,6 @@ fn side_phrase(side: Side) -> &'static str {
 impl Rule for DanglingDependency {
     fn check(&self, cx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let meta = self.meta();
-        let policy = cx.policy();
         for side in [Side::Local, Side::Prod] {
             let environment = cx.environment(side);
             let provided = provided_names(environment);
@@ -113,7 +112,7 @@ impl Rule for DanglingDependency {
                 .filter_map(|(_, service)| service.namespace.as_deref())
                 .collect();
             for (_, service) in environment.graph.services() {
-                if policy.ignores_service(service) {
+                if cx.ignores_service(service) {
                     continue;
                 }
                 let finding_for = |message: String, key: String, origin| {

@@ -195,7 +195,7 @@ impl LoopbackReference {
             .map(|pair| (std::ptr::from_ref(pair.prod), pair))
             .collect();
         for (_, service) in prod.graph.services() {
-            if cx.policy().ignores_service(service) {
+            if cx.ignores_service(service) {
                 continue;
             }
             let pair = pairs.get(&std::ptr::from_ref(service)).copied();
@@ -269,7 +269,7 @@ impl LoopbackReference {
         let local = cx.environment(Side::Local);
         let services: Vec<&Service> = local.graph.services().map(|(_, s)| s).collect();
         for service in &services {
-            if cx.policy().ignores_service(service) {
+            if cx.ignores_service(service) {
                 continue;
             }
             let own = pod_ports(service);

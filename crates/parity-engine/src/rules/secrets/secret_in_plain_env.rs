@@ -236,7 +236,7 @@ impl Rule for SecretInPlainEnv {
         };
         // Literals in workloads' env.
         for (_, service) in prod.graph.services() {
-            if cx.policy().ignores_service(service) {
+            if cx.ignores_service(service) {
                 continue;
             }
             let paired = local_of(&service.name);

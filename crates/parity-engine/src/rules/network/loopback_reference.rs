@@ -169,13 +169,13 @@ fn is_unspecified(host: &str) -> bool {
     matches!(host, "0.0.0.0" | "::")
 }
 
-/// Ports any container of the pod declares.
-fn pod_ports(service: &Service) -> BTreeSet<u16> {
+/// Whether any container of the pod declares the port.
+fn pod_listens_on(service: &Service, port: u16) -> bool {
     service
         .containers
         .iter()
-        .flat_map(|container| container.ports.iter().map(|port| port.container))
-        .collect()
+        .flat_map(|container| &container.ports)
+        .any(|declared| declared.container == port)
 }
 
 fn describe(reference: &Reference) -> String {
@@ -189,23 +189,16 @@ impl LoopbackReference {
     fn check_prod(&self, cx: &CheckContext<'_>, out: &mut Vec<Finding>) {
         let meta = self.meta();
         let prod = cx.environment(Side::Prod);
-        // One lookup per prod service: a map built once, not a scan of every pair each time.
-        let pairs: std::collections::HashMap<*const parity_model::Service, PairRef<'_>> = cx
-            .pairs()
-            .map(|pair| (std::ptr::from_ref(pair.prod), pair))
-            .collect();
+        // One lookup per prod service with a finding: a map built once, when the first is found,
+        // not a scan of every pair each time.
+        let pairs = std::cell::OnceCell::new();
         for (_, service) in prod.graph.services() {
             if cx.ignores_service(service) {
                 continue;
             }
-            let pair = pairs.get(&std::ptr::from_ref(service)).copied();
-            let ports = pod_ports(service);
             let mut reported = BTreeSet::new();
             for container in &service.containers {
                 for (var, connection) in env_connections(container) {
-                    if cx.policy().ignores_env(&var.name) {
-                        continue;
-                    }
                     let url = connection.and_then(|connection| connection.url.as_ref());
                     let reference = match &var.value {
                         EnvValue::Partial(text) => partial_loopback_reference(&var.name, text, url),
@@ -213,17 +206,29 @@ impl LoopbackReference {
                             loopback_reference(&var.name, value.expose(), url, &container.env)
                         }),
                     };
+                    // The policy is asked only about the few vars that point at loopback.
                     let Some(reference) = reference else {
                         continue;
                     };
+                    if cx.policy().ignores_env(&var.name) {
+                        continue;
+                    }
                     // Something in the pod listens there: a sidecar proxy, or the container itself.
                     let served = match reference.port {
-                        Some(port) => ports.contains(&port),
+                        Some(port) => pod_listens_on(service, port),
                         None => service.containers.len() > 1,
                     };
                     if served || !reported.insert(var.name.clone()) {
                         continue;
                     }
+                    let pair = pairs
+                        .get_or_init(|| {
+                            cx.pairs()
+                                .map(|pair| (std::ptr::from_ref(pair.prod), pair))
+                                .collect::<std::collections::HashMap<*const Service, PairRef<'_>>>()
+                        })
+                        .get(&std::ptr::from_ref(service))
+                        .copied();
                     let address = describe(&reference);
                     let name = pair
                         .as_ref()
@@ -272,14 +277,10 @@ impl LoopbackReference {
             if cx.ignores_service(service) {
                 continue;
             }
-            let own = pod_ports(service);
             let Some(container): Option<&Container> = service.primary_container() else {
                 continue;
             };
             for (var, connection) in env_connections(container) {
-                if cx.policy().ignores_env(&var.name) {
-                    continue;
-                }
                 let Some(value) = var.value.known() else {
                     continue;
                 };
@@ -292,7 +293,8 @@ impl LoopbackReference {
                 let Some(port) = reference.port else {
                     continue;
                 };
-                if own.contains(&port) {
+                // The policy is asked only about the few vars that point at loopback.
+                if cx.policy().ignores_env(&var.name) || pod_listens_on(service, port) {
                     continue;
                 }
                 // Another compose service listening on (or published at) that port.

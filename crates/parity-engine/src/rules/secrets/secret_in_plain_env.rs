@@ -239,7 +239,8 @@ impl Rule for SecretInPlainEnv {
             if cx.ignores_service(service) {
                 continue;
             }
-            let paired = local_of(&service.name);
+            // The pair (and its display name) only for a service with a finding.
+            let paired = std::cell::OnceCell::new();
             for container in &service.containers {
                 for var in &container.env {
                     let why = match &var.value {
@@ -247,12 +248,13 @@ impl Rule for SecretInPlainEnv {
                         EnvValue::Partial(text) => why_partly_secret(text),
                         _ => continue,
                     };
-                    if cx.policy().ignores_env(&var.name) {
-                        continue;
-                    }
                     let Some(why) = why else {
                         continue;
                     };
+                    if cx.policy().ignores_env(&var.name) {
+                        continue;
+                    }
+                    let paired = paired.get_or_init(|| local_of(&service.name));
                     let shown_name = paired
                         .as_ref()
                         .map_or_else(|| service.name.clone(), |(_, name, _)| name.clone());

@@ -4,7 +4,7 @@
 //! the promise that no secret value from the inputs reaches any output format.
 
 mod common;
-use common::parity;
+use common::run;
 
 const TASKS_LOCAL: &str = "testdata/examples/tasks/local";
 const TASKS_PROD: &str = "testdata/examples/tasks/prod";
@@ -27,26 +27,11 @@ const SECRETS: &[&str] = &[
     "sk_test_local_only",
 ];
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let output = parity().args(args).output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
-
 fn tasks_json(extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["diff", TASKS_LOCAL, TASKS_PROD, "--format", "json"];
     args.extend_from_slice(extra);
     let out = run(&args);
-    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert_eq!(out.code, 1, "{}", out.stderr);
     serde_json::from_str(&out.stdout).unwrap()
 }
 
@@ -188,7 +173,7 @@ fn every_rule_fires_in_the_tasks_example_at_both_sides_lines() {
 #[test]
 fn tasks_text_report() {
     let out = run(&["diff", TASKS_LOCAL, TASKS_PROD]);
-    assert_eq!(out.code, Some(1));
+    assert_eq!(out.code, 1);
     insta::assert_snapshot!("tasks_text", out.stdout);
 }
 
@@ -247,7 +232,7 @@ fn no_secret_value_from_the_inputs_reaches_any_output_format() {
                 "--fail-on",
                 "never",
             ]);
-            assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
+            assert_eq!(out.code, 0, "{format}: {}", out.stderr);
             assert!(!out.stdout.is_empty(), "{format} printed nothing");
             for secret in SECRETS {
                 for (stream, text) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod common;
-use common::{SECRETS, SHOP_LOCAL, SHOP_PROD, parity, workspace};
+use common::{Run, SECRETS, SHOP_LOCAL, SHOP_PROD, run, workspace};
 
 const FORMATS: &[&str] = &["text", "json", "sarif", "markdown", "junit", "github"];
 
@@ -17,23 +17,6 @@ fn assert_no_secrets(format: &str, text: &str) {
             "secret {secret:?} leaked into {format} output:\n{text}"
         );
     }
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let output = parity().args(args).output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    run
 }
 
 fn diff(extra: &[&str]) -> Run {

@@ -3,22 +3,7 @@
 //! services, end to end through `parity diff`, `parity show` and `parity graph`.
 
 mod common;
-use common::{SECRETS, parity, workspace};
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let output = parity().args(args).output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
-}
+use common::{SECRETS, run, workspace};
 
 /// A rule fixture's two sides.
 fn case(rule_dir: &str, case: &str) -> (String, String) {
@@ -37,7 +22,7 @@ fn findings(local: &str, prod: &str, rule: &str) -> Vec<(String, String, Vec<Str
         "--fail-on",
         "never",
     ]);
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     report["findings"]
         .as_array()
@@ -146,7 +131,7 @@ fn ecs_cloud_run_and_kubernetes_ports_nothing_reaches_are_reported() {
 fn show_prints_a_partly_known_value_as_its_template() {
     let (_, prod) = case("PAR490-engine-mismatch", "fires-terraform");
     let out = run(&["show", &prod]);
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     insta::assert_snapshot!("show_partly_known_values", out.stdout);
     let out = run(&["show", &prod, "--format", "json"]);
     let shown: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -190,7 +175,7 @@ fn passwords_written_in_partly_known_values_reach_no_output() {
                 "--fail-on",
                 "never",
             ]);
-            assert_eq!(out.code, Some(0), "{format}: {}", out.stderr);
+            assert_eq!(out.code, 0, "{format}: {}", out.stderr);
             outputs.push((format!("diff {format}"), out));
         }
         for format in ["table", "json", "yaml"] {

@@ -21,6 +21,28 @@ pub(crate) fn parity() -> Command {
     command
 }
 
+/// What a run of `parity` gave back.
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+/// Runs `parity` with `args` from the workspace root; it must exit normally, without a panic.
+pub(crate) fn run(args: &[&str]) -> Run {
+    let output = parity().args(args).output().unwrap();
+    let run = Run {
+        code: output
+            .status
+            .code()
+            .expect("parity exits with a code, not a signal"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
 pub(crate) const SHOP_LOCAL: &str = "testdata/examples/shop/local";
 pub(crate) const SHOP_PROD: &str = "testdata/examples/shop/prod";
 

@@ -2,26 +2,20 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 
 /// Arguments of `parity graph`.
 #[derive(clap::Args)]
 pub(crate) struct GraphArgs {
-    /// The side to export: a compose project, a folder of Kubernetes manifests, or a file.
-    root: PathBuf,
+    #[command(flatten)]
+    side: crate::side::SideArgs,
     /// Export format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     format: GraphFormat,
     /// Write the export to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Enable a compose profile (repeatable).
-    #[arg(long = "profile", value_name = "NAME")]
-    profiles: Vec<String>,
-    /// Let compose interpolation read variables from this shell's environment.
-    #[arg(long)]
-    use_shell_env: bool,
 }
 
 /// A graph export format.
@@ -38,11 +32,7 @@ enum GraphFormat {
 /// Loads the side, writes the export, and returns the exit code: 2 when some input could not be
 /// read (the export of everything else is still written), else 0.
 pub(crate) fn run_graph(args: &GraphArgs) -> Result<u8> {
-    let mut options = parity::LoadOptions::default();
-    options.compose.profiles = args.profiles.clone();
-    options.compose.use_process_env = args.use_shell_env;
-    let environment = parity::load_with(&args.root, &options)
-        .with_context(|| format!("loading {}", args.root.display()))?;
+    let environment = args.side.load()?;
     crate::output::print_diagnostics(&environment.diagnostics, false);
     let mut buffer = Vec::new();
     match args.format {

@@ -17,6 +17,7 @@ mod format;
 mod graph;
 mod output;
 mod show;
+mod side;
 
 /// Exit code: no finding at or above `--fail-on`.
 pub(crate) const EXIT_CLEAN: u8 = 0;

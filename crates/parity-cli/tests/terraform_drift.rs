@@ -221,3 +221,41 @@ fn the_shop_terraform_example_reads_its_managed_cache_and_load_balancer() {
     // The API's target group forwards to the port compose publishes.
     assert!(findings(local, prod, "unexposed-port").is_empty());
 }
+
+/// `parity graph` reads a side the way `parity show` and `parity diff` do: Terraform variables
+/// from `--var`, and standard input as `-`.
+#[test]
+fn graph_takes_terraform_variables_and_standard_input() {
+    let root = "testdata/examples/shop-terraform/prod";
+    let default = run(&["graph", root, "--format", "mermaid"]);
+    assert_eq!(default.code, 0, "{}", default.stderr);
+    assert!(!default.stdout.contains(":9.9.9"), "{}", default.stdout);
+    let with_var = run(&[
+        "graph",
+        root,
+        "--format",
+        "mermaid",
+        "--var",
+        "api_image_tag=9.9.9",
+    ]);
+    assert_eq!(with_var.code, 0, "{}", with_var.stderr);
+    assert!(
+        with_var
+            .stdout
+            .contains("aws_ecs_service ${aws_ecr_repository.api.repository_url}:9.9.9"),
+        "{}",
+        with_var.stdout
+    );
+    let manifest = std::fs::read(workspace().join("testdata/examples/shop/prod/api.yaml")).unwrap();
+    let output = common::parity()
+        .args(["graph", "-", "--format", "mermaid"])
+        .write_stdin(manifest)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout.contains("Deployment ghcr.io/acme/shop-api:1.7.3"),
+        "{stdout}"
+    );
+}

@@ -881,7 +881,7 @@ impl Project<'_> {
             converted.service.name.clone_from(&service.name);
             converted.service.depends_on.clone_from(&service.depends_on);
             service.shrink_to_fit();
-            let node = self.env.graph.add(Node::Service(service));
+            let node = self.env.graph.add(Node::from(service));
             for env_node in env_nodes {
                 self.env
                     .graph
@@ -1054,7 +1054,7 @@ impl Project<'_> {
                 .collect(),
             origin: Origin::file(display.clone()),
         };
-        let node = self.env.graph.add(Node::ConfigSource(source));
+        let node = self.env.graph.add(Node::from(source));
         Some(LoadedEnvFile {
             display,
             entries: dotenv.entries,

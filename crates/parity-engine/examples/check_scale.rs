@@ -59,7 +59,7 @@ fn main() {
         let name = format!("svc-{i:05}");
         let image = format!("ghcr.io/acme/{name}:1.0");
         let compose = ServiceKind::ComposeService;
-        local.graph.add(Node::Service(service(
+        local.graph.add(Node::from(service(
             &name,
             &image,
             compose,
@@ -89,7 +89,7 @@ fn main() {
                 .labels
                 .insert("app.kubernetes.io/name".into(), name.clone());
         }
-        prod.graph.add(Node::Service(workload));
+        prod.graph.add(Node::from(workload));
     }
     let policy = Policy::builtin();
     let start = Instant::now();

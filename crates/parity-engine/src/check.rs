@@ -125,8 +125,8 @@ mod tests {
 
     fn sides() -> (Environment, Environment) {
         let mut local = environment(vec![
-            Node::Service(with_image(compose_service("web", 3), "acme/web:2", 4)),
-            Node::Service(compose_service("worker", 9)),
+            Node::from(with_image(compose_service("web", 3), "acme/web:2", 4)),
+            Node::from(compose_service("worker", 9)),
         ]);
         local.root = "local".into();
         local.diagnostics.push(Diagnostic::note(
@@ -134,12 +134,12 @@ mod tests {
             "service is built from source",
         ));
         let mut prod = environment(vec![
-            Node::Service(with_image(
+            Node::from(with_image(
                 k8s_workload("web", "Deployment", 1),
                 "acme/web:1",
                 20,
             )),
-            Node::Service(k8s_workload("migrate", "Job", 1)),
+            Node::from(k8s_workload("migrate", "Job", 1)),
         ]);
         prod.root = "prod".into();
         prod.diagnostics.push(Diagnostic::error(

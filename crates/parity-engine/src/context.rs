@@ -147,7 +147,7 @@ impl<'a> CheckContext<'a> {
             .edges_to(prod_index)
             .filter_map(move |(edge, source)| match (edge, graph.node(source)) {
                 (parity_model::Edge::Selects, Some(parity_model::Node::Resource(resource))) => {
-                    Some(resource)
+                    Some(&**resource)
                 }
                 _ => None,
             })
@@ -259,12 +259,12 @@ mod tests {
     fn ignored_services_are_answered_for_both_sides_and_for_services_of_neither() {
         // `mailhog`, `adminer` and `pgadmin*` are in the built-in policy's `ignore.services`.
         let local = environment(vec![
-            Node::Service(compose_service("api", 3)),
-            Node::Service(compose_service("mailhog", 9)),
+            Node::from(compose_service("api", 3)),
+            Node::from(compose_service("mailhog", 9)),
         ]);
         let prod = environment(vec![
-            Node::Service(k8s_workload("api", "Deployment", 1)),
-            Node::Service(k8s_workload("adminer", "Deployment", 1)),
+            Node::from(k8s_workload("api", "Deployment", 1)),
+            Node::from(k8s_workload("adminer", "Deployment", 1)),
         ]);
         let policy = Policy::builtin();
         let pairing = pair_services(&local.graph, &prod.graph, &policy);

@@ -602,7 +602,7 @@ fn pair_backing(
     let mut backings: Vec<(NodeIndex, &BackingService)> = prod
         .nodes()
         .filter_map(|(index, node)| match node {
-            Node::Backing(backing) => Some((index, backing)),
+            Node::Backing(backing) => Some((index, &**backing)),
             _ => None,
         })
         .collect();
@@ -679,7 +679,7 @@ mod tests {
         let mut graph = ResourceGraph::new();
         for (line, name) in names.iter().enumerate() {
             let origin = Origin::new("compose.yaml".into(), line as u32 + 1, 3);
-            graph.add(Node::Service(Service::new(
+            graph.add(Node::from(Service::new(
                 *name,
                 ServiceKind::ComposeService,
                 origin,
@@ -698,7 +698,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            graph.add(Node::Service(service));
+            graph.add(Node::from(service));
         }
         graph
     }
@@ -986,7 +986,7 @@ mod tests {
         workload
             .containers
             .push(parity_model::Container::new("hotrod"));
-        prod.add(Node::Service(workload));
+        prod.add(Node::from(workload));
         let (pairs, _, _) = run(&local, &prod, &Policy::empty());
         assert_eq!(
             pairs,
@@ -1003,7 +1003,7 @@ mod tests {
             let mut container = parity_model::Container::new(*name);
             container.image = Some(parity_model::parse_image_ref(image).unwrap());
             service.containers.push(container);
-            graph.add(Node::Service(service));
+            graph.add(Node::from(service));
         }
         graph
     }

@@ -303,10 +303,10 @@ mod tests {
             ],
         );
         let web = with_env(compose_service("web", 10), &[("TRACE", literal("1"), 11)]);
-        let local = environment(vec![Node::Service(api), Node::Service(web)]);
+        let local = environment(vec![Node::from(api), Node::from(web)]);
         let prod_api = with_image(k8s_workload("api", "Deployment", 1), "acme/api:1.4", 20);
         let prod_web: Service = k8s_workload("web", "Deployment", 1);
-        let prod = environment(vec![Node::Service(prod_api), Node::Service(prod_web)]);
+        let prod = environment(vec![Node::from(prod_api), Node::from(prod_web)]);
         (local, prod)
     }
 
@@ -374,7 +374,7 @@ mod tests {
         let (local, prod) = sides();
         let mut prod = prod;
         let other = with_image(k8s_workload("api", "Deployment", 1), "acme/api-v2:1.4", 20);
-        prod.graph = environment(vec![Node::Service(other)]).graph;
+        prod.graph = environment(vec![Node::from(other)]).graph;
         let policy = Policy::from_yaml(
             "p",
             "version: 1\nselect: [image-mismatch]\nallow:\n  image-tags: [{service: '*', reason: r}]\n",

@@ -139,8 +139,8 @@ pub(crate) fn run_rule_with_policy(
     prod: Vec<Service>,
     policy: &Policy,
 ) -> Vec<Finding> {
-    let local = environment(local.into_iter().map(Node::Service).collect());
-    let prod = environment(prod.into_iter().map(Node::Service).collect());
+    let local = environment(local.into_iter().map(Node::from).collect());
+    let prod = environment(prod.into_iter().map(Node::from).collect());
     run(rule, &local, &prod, policy)
 }
 

@@ -273,9 +273,9 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     let mut node_of = Vec::with_capacity(objects.len());
     for object in objects {
         let node = match object.body {
-            Body::Workload(workload) => env.graph.add(Node::Service(workload.service)),
-            Body::Config(source) => env.graph.add(Node::ConfigSource(*source)),
-            Body::Resource { resource, .. } => env.graph.add(Node::Resource(*resource)),
+            Body::Workload(workload) => env.graph.add(Node::from(workload.service)),
+            Body::Config(source) => env.graph.add(Node::from(*source)),
+            Body::Resource { resource, .. } => env.graph.add(Node::from(*resource)),
         };
         node_of.push(node);
     }

@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn connections_are_read_and_linked_to_the_named_service() {
         let mut graph = ResourceGraph::new();
-        let api = graph.add(Node::Service(service(
+        let api = graph.add(Node::from(service(
             "api",
             &[
                 ("DATABASE_URL", "postgres://app:pw@db:5432/shop"),
@@ -285,8 +285,8 @@ mod tests {
                 ("LOG_LEVEL", "debug"),
             ],
         )));
-        let db = graph.add(Node::Service(service("db", &[])));
-        let cache = graph.add(Node::Resource(Resource {
+        let db = graph.add(Node::from(service("db", &[])));
+        let cache = graph.add(Node::from(Resource {
             kind: "Service".into(),
             api_version: Some("v1".into()),
             name: "cache".into(),
@@ -337,7 +337,7 @@ mod tests {
     }
 
     fn backing(address: &str, engine: &str) -> Node {
-        Node::Backing(BackingService {
+        Node::from(BackingService {
             name: address.to_owned(),
             engine: engine.to_owned(),
             version: None,
@@ -370,7 +370,7 @@ mod tests {
             ]),
             origin: Origin::new("main.tf".into(), 5, 5),
         });
-        let api = graph.add(Node::Service(api));
+        let api = graph.add(Node::from(api));
         let db = graph.add(backing("aws_db_instance.main", "postgres"));
         graph.add(backing("aws_db_instance.replica", "postgres"));
         let cache = graph.add(backing(

@@ -9,17 +9,45 @@ use crate::{Diagnostic, DiagnosticLevel, InlineIgnore, Origin, SensitiveText, Se
 pub use petgraph::stable_graph::NodeIndex;
 
 /// A node of the resource graph.
+///
+/// Each variant is boxed: the graph keeps its nodes in one array whose slots are as large as
+/// the largest variant, and a `Service` is ~280 bytes while most nodes of a Kubernetes side
+/// are smaller resources (docs/performance.md, fifth round).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
     /// A workload, the unit that is paired and compared.
-    Service(Service),
+    Service(Box<Service>),
     /// A source of configuration: ConfigMap, Secret, env_file.
-    ConfigSource(ConfigSource),
+    ConfigSource(Box<ConfigSource>),
     /// A backing service such as a managed database.
-    Backing(BackingService),
+    Backing(Box<BackingService>),
     /// Any other resource (Kubernetes Service, Ingress, CRDs, ...), kept so edges and notes can
     /// refer to it.
-    Resource(Resource),
+    Resource(Box<Resource>),
+}
+
+impl From<Service> for Node {
+    fn from(service: Service) -> Self {
+        Node::Service(Box::new(service))
+    }
+}
+
+impl From<ConfigSource> for Node {
+    fn from(source: ConfigSource) -> Self {
+        Node::ConfigSource(Box::new(source))
+    }
+}
+
+impl From<BackingService> for Node {
+    fn from(backing: BackingService) -> Self {
+        Node::Backing(Box::new(backing))
+    }
+}
+
+impl From<Resource> for Node {
+    fn from(resource: Resource) -> Self {
+        Node::Resource(Box::new(resource))
+    }
 }
 
 /// A typed edge between two nodes.
@@ -179,7 +207,7 @@ impl ResourceGraph {
     /// All services in insertion order.
     pub fn services(&self) -> impl Iterator<Item = (NodeIndex, &Service)> {
         self.nodes().filter_map(|(index, node)| match node {
-            Node::Service(service) => Some((index, service)),
+            Node::Service(service) => Some((index, &**service)),
             _ => None,
         })
     }
@@ -195,7 +223,7 @@ impl ResourceGraph {
     /// All config sources in insertion order.
     pub fn config_sources(&self) -> impl Iterator<Item = (NodeIndex, &ConfigSource)> {
         self.nodes().filter_map(|(index, node)| match node {
-            Node::ConfigSource(source) => Some((index, source)),
+            Node::ConfigSource(source) => Some((index, &**source)),
             _ => None,
         })
     }
@@ -203,7 +231,7 @@ impl ResourceGraph {
     /// All plain resources in insertion order.
     pub fn resources(&self) -> impl Iterator<Item = (NodeIndex, &Resource)> {
         self.nodes().filter_map(|(index, node)| match node {
-            Node::Resource(resource) => Some((index, resource)),
+            Node::Resource(resource) => Some((index, &**resource)),
             _ => None,
         })
     }

@@ -85,13 +85,13 @@ mod tests {
         let mut graph = ResourceGraph::new();
         let mut api = Service::new("api", ServiceKind::ComposeService, origin.clone());
         api.depends_on = vec!["db".into(), "cache".into()];
-        let api = graph.add(Node::Service(api));
-        let db = graph.add(Node::Service(Service::new(
+        let api = graph.add(Node::from(api));
+        let db = graph.add(Node::from(Service::new(
             "db",
             ServiceKind::ComposeService,
             origin.clone(),
         )));
-        let queue = graph.add(Node::Service(Service::new(
+        let queue = graph.add(Node::from(Service::new(
             "queue",
             ServiceKind::Kubernetes("StatefulSet".into()),
             origin,

@@ -274,8 +274,8 @@ mod tests {
             origin: file(9),
         });
         api.containers.push(container);
-        let api = graph.add(Node::Service(api));
-        let db = graph.add(Node::Service(Service::new(
+        let api = graph.add(Node::from(api));
+        let db = graph.add(Node::from(Service::new(
             "d\"b",
             ServiceKind::Kubernetes("StatefulSet".into()),
             file(30),
@@ -285,14 +285,14 @@ mod tests {
             "STRIPE_KEY".to_owned(),
             (SensitiveText::secret("sk_live_123"), file(44)),
         );
-        let secret = graph.add(Node::ConfigSource(ConfigSource {
+        let secret = graph.add(Node::from(ConfigSource {
             kind: ConfigSourceKind::Secret,
             name: "stripe".into(),
             namespace: None,
             entries: entries.into(),
             origin: file(40),
         }));
-        let service = graph.add(Node::Resource(Resource {
+        let service = graph.add(Node::from(Resource {
             kind: "Service".into(),
             api_version: Some("v1".into()),
             name: "api".into(),

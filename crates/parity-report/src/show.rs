@@ -393,7 +393,7 @@ mod tests {
             origin: Origin::new(file, 10, 7),
         });
         service.containers.push(container);
-        env.graph.add(Node::Service(service));
+        env.graph.add(Node::from(service));
         env
     }
 

@@ -242,7 +242,7 @@ pub(crate) fn map_resources(
                             .collect()
                     })
                     .unwrap_or_default();
-                let index = env.graph.add(Node::Resource(Resource {
+                let index = env.graph.add(Node::from(Resource {
                     kind: "Service".to_owned(),
                     api_version: None,
                     name: metadata
@@ -434,7 +434,7 @@ pub(crate) fn map_resources(
             }
             other => {
                 if let Some(backing) = backing_service(other, resource) {
-                    env.graph.add(Node::Backing(backing));
+                    env.graph.add(Node::from(backing));
                 }
             }
         }
@@ -443,7 +443,7 @@ pub(crate) fn map_resources(
     let mut source_indices = BTreeMap::new();
     for source in sources {
         let key = (source.kind, source.name.clone());
-        let index = env.graph.add(Node::ConfigSource(source));
+        let index = env.graph.add(Node::from(source));
         source_indices.insert(key, index);
     }
     let mut workload_nodes: Vec<(parity_model::NodeIndex, &SortedMap<String, String>)> = Vec::new();
@@ -466,14 +466,14 @@ pub(crate) fn map_resources(
                 _ => None,
             })
             .collect();
-        let index = env.graph.add(Node::Service(service));
+        let index = env.graph.add(Node::from(service));
         for key in reads {
             if let Some(source) = source_indices.get(&key) {
                 env.graph.connect(index, *source, Edge::ReadsConfigFrom);
             }
         }
         for (_, way_in) in exposures.iter().filter(|(owner, _)| *owner == position) {
-            let way_in = env.graph.add(Node::Resource(way_in.clone()));
+            let way_in = env.graph.add(Node::from(way_in.clone()));
             env.graph.connect(way_in, index, Edge::Selects);
         }
         if let Some((_, labels)) = pods.iter().find(|(owner, _)| *owner == position) {

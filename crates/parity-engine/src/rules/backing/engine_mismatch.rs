@@ -245,8 +245,8 @@ mod tests {
     }
 
     fn sides(local: Vec<parity_model::Service>, prod: Vec<parity_model::Service>) -> Vec<Finding> {
-        let mut local = environment(local.into_iter().map(Node::Service).collect());
-        let mut prod = environment(prod.into_iter().map(Node::Service).collect());
+        let mut local = environment(local.into_iter().map(Node::from).collect());
+        let mut prod = environment(prod.into_iter().map(Node::from).collect());
         link_connections(&mut local.graph);
         link_connections(&mut prod.graph);
         run_rule_on(&EngineMismatch, &local, &prod)
@@ -335,7 +335,7 @@ mod tests {
     }
 
     fn managed(address: &str, engine: &str) -> Node {
-        Node::Backing(parity_model::BackingService {
+        Node::from(parity_model::BackingService {
             name: format!("shop-{engine}"),
             engine: engine.to_owned(),
             version: None,
@@ -356,7 +356,7 @@ mod tests {
             ),
             with_image(compose_service("cache", 20), "valkey/valkey:8", 21),
         ];
-        let mut local = environment(local.into_iter().map(Node::Service).collect());
+        let mut local = environment(local.into_iter().map(Node::from).collect());
         let api = with_env(
             k8s_workload("api", "Deployment", 1),
             &[
@@ -380,7 +380,7 @@ mod tests {
             ],
         );
         let mut prod = environment(vec![
-            Node::Service(api),
+            Node::from(api),
             managed("aws_db_instance.main", "postgres"),
             managed("aws_elasticache_replication_group.cache", "redis"),
         ]);

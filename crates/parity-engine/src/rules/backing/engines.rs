@@ -103,7 +103,7 @@ pub(crate) fn managed_behind<'g>(
         .edges_from(from)
         .filter(|(edge, _)| *edge == Edge::ConnectsTo)
         .find_map(|(_, target)| match graph.node(target) {
-            Some(Node::Backing(backing)) if connection.names(backing) => Some(backing),
+            Some(Node::Backing(backing)) if connection.names(backing) => Some(&**backing),
             _ => None,
         })
 }

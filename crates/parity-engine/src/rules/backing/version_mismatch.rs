@@ -171,7 +171,7 @@ mod tests {
     use parity_model::{BackingService, Node, Origin};
 
     fn managed(name: &str, engine: &str, version: Option<&str>, line: u32) -> Node {
-        Node::Backing(BackingService {
+        Node::from(BackingService {
             name: name.to_owned(),
             engine: engine.to_owned(),
             version: version.map(str::to_owned),
@@ -208,17 +208,17 @@ mod tests {
     #[test]
     fn major_is_an_error_minor_a_note_and_pairing_is_by_engine() {
         let local = environment(vec![
-            Node::Service(with_image(
+            Node::from(with_image(
                 compose_service("db", 10),
                 "postgres:16-alpine",
                 11,
             )),
-            Node::Service(with_image(
+            Node::from(with_image(
                 compose_service("cache", 20),
                 "redis:7.2-alpine",
                 21,
             )),
-            Node::Service(with_image(
+            Node::from(with_image(
                 compose_service("queue", 30),
                 "rabbitmq:3.13",
                 31,
@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn same_version_latest_and_ambiguous_engines_are_quiet() {
         let local = environment(vec![
-            Node::Service(with_image(compose_service("db", 10), "postgres:14", 11)),
-            Node::Service(with_image(compose_service("cache", 20), "redis", 21)),
+            Node::from(with_image(compose_service("db", 10), "postgres:14", 11)),
+            Node::from(with_image(compose_service("cache", 20), "redis", 21)),
         ]);
         let prod = environment(vec![
             managed("main", "postgres", Some("14.9"), 5),
@@ -270,8 +270,8 @@ mod tests {
         // Two local postgres containers and one managed database with an unrelated name: no
         // pair, so no finding.
         let local = environment(vec![
-            Node::Service(with_image(compose_service("orders", 10), "postgres:16", 11)),
-            Node::Service(with_image(
+            Node::from(with_image(compose_service("orders", 10), "postgres:16", 11)),
+            Node::from(with_image(
                 compose_service("billing", 20),
                 "postgres:16",
                 21,

@@ -142,11 +142,11 @@ mod tests {
         });
         let literal = EnvValue::Literal(SensitiveText::plain("x"));
         let prod = environment(vec![
-            Node::Service(with_env(
+            Node::from(with_env(
                 k8s_workload("api", "Deployment", 1),
                 &[("DATABASE_URL", literal.clone(), 20)],
             )),
-            Node::Service(with_env(
+            Node::from(with_env(
                 k8s_workload("worker", "Deployment", 1),
                 &[("DATABASE_URL", literal, 20)],
             )),

@@ -111,8 +111,8 @@ mod tests {
     #[test]
     fn host_variables_missing_from_the_contract_are_notes_on_their_service() {
         let mut local = environment(vec![
-            Node::Service(compose_service("api", 3)),
-            Node::Service(compose_service("worker", 20)),
+            Node::from(compose_service("api", 3)),
+            Node::from(compose_service("worker", 20)),
         ]);
         let at = |line| Origin::new("local/compose.yaml".into(), line, 20);
         local.host_variables = vec![

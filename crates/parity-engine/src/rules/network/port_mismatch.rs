@@ -367,11 +367,11 @@ mod tests {
 
     #[test]
     fn service_target_ports_stand_in_for_missing_container_ports() {
-        let local = environment(vec![Node::Service(with_ports(
+        let local = environment(vec![Node::from(with_ports(
             compose_service("web", 3),
             &[(3000, Protocol::Tcp, 5)],
         ))]);
-        let mut prod = environment(vec![Node::Service(k8s_workload("web", "Deployment", 1))]);
+        let mut prod = environment(vec![Node::from(k8s_workload("web", "Deployment", 1))]);
         let workload = prod
             .graph
             .services()
@@ -380,12 +380,10 @@ mod tests {
             .unwrap();
         let by_number = prod
             .graph
-            .add(Node::Resource(k8s_service("web", &[(80, "8080")], 40)));
-        let by_name = prod.graph.add(Node::Resource(k8s_service(
-            "web-named",
-            &[(81, "http")],
-            50,
-        )));
+            .add(Node::from(k8s_service("web", &[(80, "8080")], 40)));
+        let by_name = prod
+            .graph
+            .add(Node::from(k8s_service("web-named", &[(81, "http")], 50)));
         prod.graph.connect(by_number, workload, Edge::Selects);
         prod.graph.connect(by_name, workload, Edge::Selects);
         let findings = run_rule_on(&PortMismatch, &local, &prod);
@@ -397,7 +395,7 @@ mod tests {
         assert_eq!(findings[0].locations[1].origin.line, 40);
 
         // A matching targetPort: quiet.
-        let mut prod = environment(vec![Node::Service(k8s_workload("web", "Deployment", 1))]);
+        let mut prod = environment(vec![Node::from(k8s_workload("web", "Deployment", 1))]);
         let workload = prod
             .graph
             .services()
@@ -406,7 +404,7 @@ mod tests {
             .unwrap();
         let service = prod
             .graph
-            .add(Node::Resource(k8s_service("web", &[(80, "3000")], 40)));
+            .add(Node::from(k8s_service("web", &[(80, "3000")], 40)));
         prod.graph.connect(service, workload, Edge::Selects);
         assert!(run_rule_on(&PortMismatch, &local, &prod).is_empty());
     }

@@ -177,7 +177,7 @@ fn routes_to(cx: &CheckContext<'_>, services: &[&Resource]) -> Vec<String> {
         };
         let reaches = graph.edges_from(index).any(|(edge, target)| {
             edge == Edge::Routes
-                && matches!(graph.node(target), Some(Node::Resource(service)) if services.iter().any(|s| std::ptr::eq(*s, service)))
+                && matches!(graph.node(target), Some(Node::Resource(service)) if services.iter().any(|s| std::ptr::eq(*s, &**service)))
         });
         if reaches {
             names.insert(format!("{} {}", route.kind, route.name));
@@ -328,16 +328,14 @@ mod tests {
             ),
             9090,
         );
-        let local = environment(vec![Node::Service(local_service)]);
-        let mut prod = environment(vec![Node::Service(with_ports(
+        let local = environment(vec![Node::from(local_service)]);
+        let mut prod = environment(vec![Node::from(with_ports(
             k8s_workload("web", "Deployment", 1),
             prod_ports,
         ))]);
         let workload = prod.graph.services().map(|(i, _)| i).next().unwrap();
         for (ports, line) in services {
-            let node = prod
-                .graph
-                .add(Node::Resource(k8s_service("web", ports, *line)));
+            let node = prod.graph.add(Node::from(k8s_service("web", ports, *line)));
             prod.graph.connect(node, workload, Edge::Selects);
         }
         run_rule_on(&UnexposedPort, &local, &prod)
@@ -367,7 +365,7 @@ mod tests {
             with_ports(compose_service("web", 3), &[(8080, Protocol::Tcp, 5)]),
             8080,
         );
-        let local = environment(vec![Node::Service(local_service)]);
+        let local = environment(vec![Node::from(local_service)]);
         let mut workload = published(
             with_ports(
                 k8s_workload("web", "Deployment", 1),
@@ -376,12 +374,12 @@ mod tests {
             8080,
         );
         workload.kind = ServiceKind::Other(kind.into());
-        let mut prod = environment(vec![Node::Service(workload)]);
+        let mut prod = environment(vec![Node::from(workload)]);
         let index = prod.graph.services().map(|(i, _)| i).next().unwrap();
         for (way_kind, name, port) in ways_in {
             let mut way = k8s_service(name, &[(*port, &port.to_string())], 40);
             way.kind = (*way_kind).to_owned();
-            let way = prod.graph.add(Node::Resource(way));
+            let way = prod.graph.add(Node::from(way));
             prod.graph.connect(way, index, Edge::Selects);
         }
         run_rule_on(&UnexposedPort, &local, &prod)

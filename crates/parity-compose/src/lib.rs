@@ -16,6 +16,7 @@ mod merge;
 mod ports;
 mod project;
 mod scalar;
+mod shared;
 mod tree;
 
 use std::path::{Path, PathBuf};

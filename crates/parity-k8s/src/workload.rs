@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use parity_model::SortedMap;
 
 use parity_model::{
-    Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol, SensitiveText,
-    Service, ServiceKind, Volume, VolumeKind, parse_image_ref,
+    ArcStr, Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol,
+    SensitiveText, Service, ServiceKind, Volume, VolumeKind, parse_image_ref,
 };
 use parity_source::yaml::Node;
 
@@ -370,7 +370,7 @@ fn read_env(cx: &mut Cx<'_>, item: &Node, path: &str) -> EnvPlan {
         };
         if let Some(value) = value {
             plan.vars.push(EnvVar {
-                name: name.to_owned(),
+                name: name.into(),
                 value,
                 origin,
             });
@@ -413,10 +413,10 @@ fn read_value_from(cx: &mut Cx<'_>, value_from: &Node, path: &str) -> Option<Env
         let source_name = cx
             .text(node.get("name"), &format!("{ref_path}.name"))
             .unwrap_or("")
-            .to_owned();
+            .into();
         let key = cx
             .text(node.get("key"), &format!("{ref_path}.key"))
-            .map(str::to_owned);
+            .map(ArcStr::from);
         EnvValue::FromSource {
             source,
             source_name,

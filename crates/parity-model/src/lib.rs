@@ -27,6 +27,9 @@ mod text;
 mod topology;
 mod url;
 
+/// The shared, immutable string of the model's repeated text (env var names, config keys and
+/// values); re-exported so users need not depend on `arcstr`.
+pub use arcstr::ArcStr;
 pub use baseline::{BaselineEntry, BaselineStatus};
 pub use connection::{
     Connection, link_connections, link_read_connections, read_connections, reference_address,

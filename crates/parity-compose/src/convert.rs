@@ -10,8 +10,8 @@ use parity_model::{
 
 use crate::ports::{parse_port, parse_port_spec};
 use crate::scalar::compose_string;
-use crate::shared::SharedText;
 use crate::tree::{Field, Kind, Val};
+use parity_model::SharedText;
 
 /// An `env_file` entry of a service, still to be read.
 #[derive(Debug, Clone)]

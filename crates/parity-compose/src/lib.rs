@@ -16,7 +16,6 @@ mod merge;
 mod ports;
 mod project;
 mod scalar;
-mod shared;
 mod tree;
 
 use std::path::{Path, PathBuf};

@@ -23,8 +23,8 @@ use crate::merge::{
     check_unique_items, check_unique_ports, enforce_unicity, merge_project, merge_service,
     normalize_service, strip_tags,
 };
-use crate::shared::SharedText;
 use crate::tree::{Builder, Field, Kind, Val};
+use parity_model::SharedText;
 
 /// Top-level keys of the Compose Specification; anything else (but `x-`) gets a warning.
 const TOP_LEVEL_KEYS: [&str; 9] = [

@@ -23,12 +23,12 @@ pub(crate) fn read_config_map(
         let Some(value) = scalar_value(cx, &entry.value, &format!("data.{}", entry.key)) else {
             continue;
         };
-        let text = SensitiveText::for_key(&entry.key, value);
-        entries.push((entry.key.as_str().into(), (text, cx.at_entry(entry))));
+        let text = SensitiveText::for_key(&entry.key, cx.shared.get(value));
+        entries.push((cx.shared.get(&entry.key), (text, cx.at_entry(entry))));
     }
     for entry in cx.map(root.get("binaryData"), "binaryData") {
         let text = SensitiveText::for_key(&entry.key, BINARY);
-        entries.push((entry.key.as_str().into(), (text, cx.at_entry(entry))));
+        entries.push((cx.shared.get(&entry.key), (text, cx.at_entry(entry))));
     }
     ConfigSource {
         kind: ConfigSourceKind::ConfigMap,

@@ -11,7 +11,7 @@ use parity_model::SortedMap;
 
 use parity_model::{
     ArcStr, Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol,
-    SensitiveText, Service, ServiceKind, Volume, VolumeKind, parse_image_ref,
+    SensitiveText, Service, ServiceKind, SharedText, Volume, VolumeKind, parse_image_ref,
 };
 use parity_source::yaml::Node;
 
@@ -95,6 +95,7 @@ pub(crate) fn read_workload(
                 file: cx.file,
                 diagnostics: &mut quiet,
                 sources: cx.sources,
+                shared: SharedText::default(),
             };
             let labels = quiet_cx.string_map(root.path(&["metadata", "labels"]), "metadata.labels");
             (spec, labels, "spec".to_owned())
@@ -365,12 +366,15 @@ fn read_env(cx: &mut Cx<'_>, item: &Node, path: &str) -> EnvPlan {
                 let text = cx
                     .text(entry.get("value"), &format!("{entry_path}.value"))
                     .unwrap_or("");
-                Some(EnvValue::Literal(SensitiveText::for_key(name, text)))
+                Some(EnvValue::Literal(SensitiveText::for_key(
+                    name,
+                    cx.shared.get(text),
+                )))
             }
         };
         if let Some(value) = value {
             plan.vars.push(EnvVar {
-                name: name.into(),
+                name: cx.shared.get(name),
                 value,
                 origin,
             });

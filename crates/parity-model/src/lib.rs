@@ -21,6 +21,7 @@ mod partial;
 mod report;
 mod rule;
 mod service;
+mod shared;
 mod sorted_map;
 mod suppression;
 mod text;
@@ -50,6 +51,7 @@ pub use rule::{RuleFamily, RuleMeta};
 pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };
+pub use shared::SharedText;
 pub use sorted_map::{SortedMap, SortedMapIter};
 pub use suppression::{InlineIgnore, SuppressedFinding, Suppression, SuppressionKind};
 pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};

@@ -1,22 +1,24 @@
-//! One shared string per distinct env text of a project.
+//! One shared string per distinct text, for loaders.
 
 use std::collections::HashSet;
 
-use parity_model::ArcStr;
+use arcstr::ArcStr;
 
-/// The env names and values of a project's services, each text held once.
+/// A pool of text, each distinct string held once, for a loader to build the model's [`ArcStr`]s
+/// through.
 ///
-/// Compose files repeat the same names in every service, and `<<: *common-env` the same values
-/// too: converted through one pool, every var holding `LOG_LEVEL=info` shares one `LOG_LEVEL` and
-/// one `info` (docs/performance.md). Dropped after loading; the model keeps the strings.
+/// Inputs repeat the same env names in every service, and often the same values (compose's
+/// `<<: *common-env`, the same keys in every ConfigMap): read through one pool, every var holding
+/// `LOG_LEVEL=info` shares one `LOG_LEVEL` and one `info` (docs/performance.md). A loader drops
+/// the pool when it is done; the model keeps the strings.
 #[derive(Debug, Default)]
-pub(crate) struct SharedText {
+pub struct SharedText {
     texts: HashSet<ArcStr>,
 }
 
 impl SharedText {
     /// The shared string for `text`, made on first use.
-    pub(crate) fn get(&mut self, text: &str) -> ArcStr {
+    pub fn get(&mut self, text: &str) -> ArcStr {
         if let Some(shared) = self.texts.get(text) {
             return shared.clone();
         }

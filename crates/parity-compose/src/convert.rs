@@ -11,6 +11,7 @@ use parity_model::{
 use crate::ports::{parse_port, parse_port_spec};
 use crate::scalar::compose_string;
 use crate::tree::{Field, Kind, Val};
+use parity_model::SharedText;
 
 /// An `env_file` entry of a service, still to be read.
 #[derive(Debug, Clone)]
@@ -37,12 +38,14 @@ pub(crate) struct ConvertedService {
 }
 
 /// Reads the fields parity models from one service; wrong types become errors and the field is
-/// skipped. `lookup` resolves `environment` entries written without a value.
+/// skipped. `lookup` resolves `environment` entries written without a value; env names and values
+/// come from `shared`, the project's pool.
 pub(crate) fn convert_service(
     name: &str,
     key_origin: &Origin,
     val: &Val,
     lookup: &dyn Fn(&str) -> Option<String>,
+    shared: &mut SharedText,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ConvertedService {
     let mut converted = ConvertedService {
@@ -71,7 +74,7 @@ pub(crate) fn convert_service(
             "build" => service.build = cx.build(field),
             "environment" => {
                 if let Some(fields) = cx.list_or_map(value, "environment") {
-                    container.env = cx.environment(fields, lookup);
+                    container.env = cx.environment(fields, lookup, shared);
                 }
             }
             "env_file" => converted.env_files = cx.env_files(value),
@@ -215,6 +218,7 @@ impl Cx<'_> {
         &mut self,
         fields: &[Field],
         lookup: &dyn Fn(&str) -> Option<String>,
+        shared: &mut SharedText,
     ) -> Vec<EnvVar> {
         let mut env = Vec::with_capacity(fields.len());
         for field in fields {
@@ -222,7 +226,9 @@ impl Cx<'_> {
                 // `KEY` alone: compose takes the value from its own environment (the shell and
                 // `.env`); when parity does not know it, the variable is set from the host.
                 Kind::Null => match lookup(&field.key) {
-                    Some(text) => EnvValue::Literal(SensitiveText::for_key(&field.key, text)),
+                    Some(text) => {
+                        EnvValue::Literal(SensitiveText::for_key(&field.key, shared.get(&text)))
+                    }
                     None => EnvValue::FromHost,
                 },
                 Kind::Scalar(text, quoted) => {
@@ -231,7 +237,7 @@ impl Cx<'_> {
                     } else {
                         compose_string(text)
                     };
-                    EnvValue::Literal(SensitiveText::for_key(&field.key, text.into_owned()))
+                    EnvValue::Literal(SensitiveText::for_key(&field.key, shared.get(&text)))
                 }
                 _ => {
                     self.wrong_type(
@@ -243,7 +249,7 @@ impl Cx<'_> {
                 }
             };
             env.push(EnvVar {
-                name: field.key.clone(),
+                name: shared.get(&field.key),
                 value,
                 origin: field.origin.clone(),
             });
@@ -569,7 +575,14 @@ mod tests {
         .build(&node);
         normalize_service(&mut val, &mut diagnostics);
         let origin = Origin::new(Arc::from("c.yaml"), 1, 1);
-        let converted = convert_service("api", &origin, &val, &lookup, &mut diagnostics);
+        let converted = convert_service(
+            "api",
+            &origin,
+            &val,
+            &lookup,
+            &mut SharedText::default(),
+            &mut diagnostics,
+        );
         (converted, diagnostics)
     }
 

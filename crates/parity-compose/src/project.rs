@@ -10,8 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use parity_model::{
-    ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
-    Node, NodeIndex, Origin, SensitiveText, VolumeKind,
+    ArcStr, ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar,
+    Environment, Node, NodeIndex, Origin, SensitiveText, VolumeKind,
 };
 use parity_source::yaml::{Limits, parse_document};
 use parity_source::{DEFAULT_MAX_FILE_BYTES, SourceError, check_within, read_boundary, read_text};
@@ -24,6 +24,7 @@ use crate::merge::{
     normalize_service, strip_tags,
 };
 use crate::tree::{Builder, Field, Kind, Val};
+use parity_model::SharedText;
 
 /// Top-level keys of the Compose Specification; anything else (but `x-`) gets a warning.
 const TOP_LEVEL_KEYS: [&str; 9] = [
@@ -50,6 +51,7 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
         base_dirs: HashMap::new(),
         env_files: HashMap::new(),
         given: files.to_vec(),
+        shared: SharedText::default(),
     };
     project.read_dotenv();
     let mut merged = Val::new(
@@ -138,6 +140,8 @@ struct Project<'a> {
     env_files: HashMap<(PathBuf, bool), Option<LoadedEnvFile>>,
     /// The files given to [`load`]; every other file read must stay under their folders.
     given: Vec<PathBuf>,
+    /// The env names and values of all services, each held once.
+    shared: SharedText,
 }
 
 /// A variable of the project environment: the process environment (when enabled) wins over `.env`,
@@ -812,6 +816,7 @@ impl Project<'_> {
                 &field.origin,
                 &field.value,
                 &lookup,
+                &mut self.shared,
                 &mut self.env.diagnostics,
             );
             let service = &converted.service;
@@ -929,7 +934,7 @@ impl Project<'_> {
                 for var in &container.env {
                     if var.value == EnvValue::FromHost {
                         found.push(parity_model::HostVariable {
-                            name: var.name.clone(),
+                            name: var.name.to_string(),
                             origin: var.origin.clone(),
                         });
                     }
@@ -969,13 +974,14 @@ impl Project<'_> {
                         None => continue,
                     },
                 };
+                let key = self.shared.get(&entry.key);
                 let var = EnvVar {
-                    name: entry.key.clone(),
+                    name: key.clone(),
                     value: EnvValue::FromSource {
                         source: EnvSource::EnvFile,
-                        source_name: reference.written.clone(),
-                        key: Some(entry.key.clone()),
-                        resolved: Some(SensitiveText::for_key(&entry.key, value)),
+                        source_name: self.shared.get(&reference.written),
+                        key: Some(key),
+                        resolved: Some(SensitiveText::for_key(&entry.key, self.shared.get(&value))),
                     },
                     origin: Origin::new(display.clone(), entry.line, entry.column),
                 };
@@ -1039,7 +1045,7 @@ impl Project<'_> {
         };
         let source = ConfigSource {
             kind: ConfigSourceKind::EnvFile,
-            name: reference.written.clone(),
+            name: self.shared.get(&reference.written),
             namespace: None,
             // Sorted once (last wins), not inserted one by one: see `SortedMap`.
             entries: dotenv
@@ -1047,9 +1053,9 @@ impl Project<'_> {
                 .iter()
                 .filter_map(|entry| {
                     let value = entry.value.as_ref()?;
-                    let text = SensitiveText::for_key(&entry.key, value.as_str());
+                    let text = SensitiveText::for_key(&entry.key, self.shared.get(value));
                     let origin = Origin::new(display.clone(), entry.line, entry.column);
-                    Some((entry.key.clone(), (text, origin)))
+                    Some((self.shared.get(&entry.key), (text, origin)))
                 })
                 .collect(),
             origin: Origin::file(display.clone()),
@@ -1067,7 +1073,7 @@ impl Project<'_> {
 #[derive(Default)]
 struct EnvList {
     vars: Vec<EnvVar>,
-    positions: HashMap<String, usize>,
+    positions: HashMap<ArcStr, usize>,
 }
 
 impl EnvList {

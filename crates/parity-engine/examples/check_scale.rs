@@ -31,7 +31,7 @@ fn service(
     container.image_origin = Some(origin.clone());
     for var in 0..20 {
         container.env.push(EnvVar {
-            name: format!("SETTING_{var}"),
+            name: format!("SETTING_{var}").into(),
             value: EnvValue::Literal(SensitiveText::plain("x")),
             origin: origin.clone(),
         });

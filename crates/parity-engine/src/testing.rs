@@ -89,7 +89,7 @@ pub(crate) fn with_env(mut service: Service, vars: &[(&str, EnvValue, u32)]) -> 
     if let Some(container) = main_container(&mut service) {
         for (name, value, line) in vars {
             container.env.push(EnvVar {
-                name: (*name).to_owned(),
+                name: (*name).into(),
                 value: value.clone(),
                 origin: Origin::new(file.clone(), *line, 7),
             });

@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 
 use parity_model::{
-    ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar, Environment,
-    Node, SensitiveText, looks_secret_key,
+    ArcStr, ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar,
+    Environment, Node, SensitiveText, looks_secret_key,
 };
 
 use crate::object::Body;
@@ -360,15 +360,21 @@ fn resolve_env(
         match index.find(from.source, &from.name, namespace) {
             Some((position, source)) => {
                 sources.insert(position);
+                // Every var shares its text with the source: the key (as its name too, unless
+                // prefixed), the source's name and the value are clones, not copies.
                 for (key, (value, _)) in &source.entries {
-                    let name = format!("{}{key}", from.prefix);
+                    let name = if from.prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        ArcStr::from(format!("{}{key}", from.prefix))
+                    };
                     from_vars.retain(|var| var.name != name);
                     let resolved = resolved_value(from.source, &name, value);
                     from_vars.push(EnvVar {
                         name,
                         value: EnvValue::FromSource {
                             source: from.source,
-                            source_name: from.name.clone(),
+                            source_name: source.name.clone(),
                             key: Some(key.clone()),
                             resolved: Some(resolved),
                         },
@@ -407,8 +413,13 @@ fn resolve_env(
         {
             if let Some((position, found)) = index.find(*source, source_name, namespace) {
                 sources.insert(position);
-                match found.entries.get(key.as_str()) {
-                    Some((value, _)) => *resolved = Some(resolved_value(*source, &var.name, value)),
+                match found.entries.get_key_value(key.as_str()) {
+                    Some((found_key, (value, _))) => {
+                        *resolved = Some(resolved_value(*source, &var.name, value));
+                        // The same text as the source's: share it, drop the copy read here.
+                        *source_name = found.name.clone();
+                        *key = found_key.clone();
+                    }
                     None => {
                         let message = format!(
                             "{} {source_name} has no key {key:?}, which env var {} reads",
@@ -427,10 +438,11 @@ fn resolve_env(
 
 /// A value read from a source: Secret values are always secret; a ConfigMap value is secret when
 /// its key or the variable's name looks like one.
+/// Shares the source's text (no copy).
 fn resolved_value(source: EnvSource, var_name: &str, value: &SensitiveText) -> SensitiveText {
     if source == EnvSource::Secret || value.is_sensitive() || looks_secret_key(var_name) {
-        SensitiveText::secret(value.expose())
+        value.to_secret()
     } else {
-        SensitiveText::plain(value.expose())
+        value.clone()
     }
 }

@@ -23,16 +23,16 @@ pub(crate) fn read_config_map(
         let Some(value) = scalar_value(cx, &entry.value, &format!("data.{}", entry.key)) else {
             continue;
         };
-        let text = SensitiveText::for_key(&entry.key, value);
-        entries.push((entry.key.clone(), (text, cx.at_entry(entry))));
+        let text = SensitiveText::for_key(&entry.key, cx.shared.get(value));
+        entries.push((cx.shared.get(&entry.key), (text, cx.at_entry(entry))));
     }
     for entry in cx.map(root.get("binaryData"), "binaryData") {
         let text = SensitiveText::for_key(&entry.key, BINARY);
-        entries.push((entry.key.clone(), (text, cx.at_entry(entry))));
+        entries.push((cx.shared.get(&entry.key), (text, cx.at_entry(entry))));
     }
     ConfigSource {
         kind: ConfigSourceKind::ConfigMap,
-        name: name.to_owned(),
+        name: name.into(),
         namespace,
         entries: entries.into_iter().collect(),
         origin,
@@ -68,7 +68,7 @@ pub(crate) fn read_secret(
             }
         };
         entries.push((
-            entry.key.clone(),
+            entry.key.as_str().into(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
         ));
     }
@@ -78,13 +78,13 @@ pub(crate) fn read_secret(
             continue;
         };
         entries.push((
-            entry.key.clone(),
+            entry.key.as_str().into(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
         ));
     }
     ConfigSource {
         kind: ConfigSourceKind::Secret,
-        name: name.to_owned(),
+        name: name.into(),
         namespace,
         entries: entries.into_iter().collect(),
         origin,

@@ -33,7 +33,7 @@ mod workload;
 
 use std::sync::Arc;
 
-use parity_model::{Diagnostic, Environment, Origin};
+use parity_model::{Diagnostic, Environment, Origin, SharedText};
 use parity_source::yaml::{self, Node};
 
 pub use discover::{discover, discover_candidates};
@@ -147,6 +147,7 @@ fn read_stream(display: Arc<str>, text: &str, stream: &yaml::Stream) -> ParsedFi
             file: &display,
             diagnostics: &mut diagnostics,
             sources: &[],
+            shared: SharedText::default(),
         };
         for document in &stream.documents {
             let helm_source = helm_sources.before(document.line);

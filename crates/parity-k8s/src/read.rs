@@ -4,7 +4,7 @@
 use parity_model::SortedMap;
 use std::sync::Arc;
 
-use parity_model::{Diagnostic, Origin};
+use parity_model::{Diagnostic, Origin, SharedText};
 use parity_source::yaml::{Entry, Node, Value};
 
 /// The file being read and the diagnostics collected for it.
@@ -14,6 +14,8 @@ pub(crate) struct Cx<'a> {
     /// For trees assembled from several files (a kustomize build): the files, indexed by the
     /// file number each node's line carries (see `kustomize::position`). Empty for one file.
     pub(crate) sources: &'a [Arc<str>],
+    /// The file's env names and values and ConfigMap keys and values, each held once.
+    pub(crate) shared: SharedText,
 }
 
 impl Cx<'_> {

@@ -386,7 +386,7 @@ fn env_from_expands_with_prefix_and_explicit_env_wins() {
         .edges_from(index)
         .filter(|(edge, _)| *edge == Edge::ReadsConfigFrom)
         .filter_map(|(_, target)| match env.graph.node(target) {
-            Some(Node::ConfigSource(source)) => Some(source.name.clone()),
+            Some(Node::ConfigSource(source)) => Some(source.name.to_string()),
             _ => None,
         })
         .collect();

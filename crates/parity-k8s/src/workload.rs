@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use parity_model::SortedMap;
 
 use parity_model::{
-    Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol, SensitiveText,
-    Service, ServiceKind, Volume, VolumeKind, parse_image_ref,
+    ArcStr, Container, EnvSource, EnvValue, EnvVar, Healthcheck, Origin, Port, Protocol,
+    SensitiveText, Service, ServiceKind, SharedText, Volume, VolumeKind, parse_image_ref,
 };
 use parity_source::yaml::Node;
 
@@ -95,6 +95,7 @@ pub(crate) fn read_workload(
                 file: cx.file,
                 diagnostics: &mut quiet,
                 sources: cx.sources,
+                shared: SharedText::default(),
             };
             let labels = quiet_cx.string_map(root.path(&["metadata", "labels"]), "metadata.labels");
             (spec, labels, "spec".to_owned())
@@ -365,12 +366,15 @@ fn read_env(cx: &mut Cx<'_>, item: &Node, path: &str) -> EnvPlan {
                 let text = cx
                     .text(entry.get("value"), &format!("{entry_path}.value"))
                     .unwrap_or("");
-                Some(EnvValue::Literal(SensitiveText::for_key(name, text)))
+                Some(EnvValue::Literal(SensitiveText::for_key(
+                    name,
+                    cx.shared.get(text),
+                )))
             }
         };
         if let Some(value) = value {
             plan.vars.push(EnvVar {
-                name: name.to_owned(),
+                name: cx.shared.get(name),
                 value,
                 origin,
             });
@@ -413,10 +417,10 @@ fn read_value_from(cx: &mut Cx<'_>, value_from: &Node, path: &str) -> Option<Env
         let source_name = cx
             .text(node.get("name"), &format!("{ref_path}.name"))
             .unwrap_or("")
-            .to_owned();
+            .into();
         let key = cx
             .text(node.get("key"), &format!("{ref_path}.key"))
-            .map(str::to_owned);
+            .map(ArcStr::from);
         EnvValue::FromSource {
             source,
             source_name,

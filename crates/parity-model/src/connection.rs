@@ -2,6 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use arcstr::ArcStr;
+
 use crate::url::{
     embedded_database, parse_connection_url, parse_partial_connection_url,
     partial_embedded_database,
@@ -14,8 +16,8 @@ use crate::{
 /// (`DATABASE_URL=postgres://db:5432/app`, `SQLITE_PATH=./data/app.db`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
-    /// The env var holding it.
-    pub var: String,
+    /// The env var holding it (shared with the var's name).
+    pub var: ArcStr,
     /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
     /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
     pub engine: Option<String>,
@@ -264,7 +266,7 @@ mod tests {
         let mut container = Container::new(name);
         for (key, value) in env {
             container.env.push(EnvVar {
-                name: (*key).to_owned(),
+                name: (*key).into(),
                 value: EnvValue::Literal(SensitiveText::for_key(key, *value)),
                 origin: origin.clone(),
             });
@@ -351,8 +353,9 @@ mod tests {
         use crate::{PartialText, TextPart};
         let mut graph = ResourceGraph::new();
         let mut api = service("api", &[]);
-        let partial =
-            |parts: Vec<TextPart>| EnvValue::Partial(PartialText::for_key("URL", parts).unwrap());
+        let partial = |parts: Vec<TextPart>| {
+            EnvValue::Partial(Box::new(PartialText::for_key("URL", parts).unwrap()))
+        };
         api.containers[0].env.push(EnvVar {
             name: "DATABASE_URL".into(),
             value: partial(vec![

@@ -1,4 +1,5 @@
 use crate::SortedMap;
+use arcstr::ArcStr;
 use std::sync::Arc;
 
 use petgraph::stable_graph::StableDiGraph;
@@ -73,12 +74,14 @@ pub enum Edge {
 pub struct ConfigSource {
     /// What kind of source.
     pub kind: ConfigSourceKind,
-    /// Name (ConfigMap/Secret name, env file path as written).
-    pub name: String,
+    /// Name (ConfigMap/Secret name, env file path as written); shared with the
+    /// [`EnvValue::FromSource`](crate::EnvValue::FromSource) vars that read it.
+    pub name: ArcStr,
     /// Kubernetes namespace, when set.
     pub namespace: Option<String>,
-    /// Keys with their values (Secret values are sensitive) and where each is written.
-    pub entries: SortedMap<String, (SensitiveText, Origin)>,
+    /// Keys with their values (Secret values are sensitive) and where each is written. Keys and
+    /// values are shared with the env vars an `envFrom` expands from them.
+    pub entries: SortedMap<ArcStr, (SensitiveText, Origin)>,
     /// Where the source is declared.
     pub origin: Origin,
 }

@@ -21,12 +21,16 @@ mod partial;
 mod report;
 mod rule;
 mod service;
+mod shared;
 mod sorted_map;
 mod suppression;
 mod text;
 mod topology;
 mod url;
 
+/// The shared, immutable string of the model's repeated text (env var names, config keys and
+/// values); re-exported so users need not depend on `arcstr`.
+pub use arcstr::ArcStr;
 pub use baseline::{BaselineEntry, BaselineStatus};
 pub use connection::{
     Connection, link_connections, link_read_connections, read_connections, reference_address,
@@ -47,6 +51,7 @@ pub use rule::{RuleFamily, RuleMeta};
 pub use service::{
     BuildInfo, Container, Healthcheck, Port, Protocol, Service, ServiceKind, Volume, VolumeKind,
 };
+pub use shared::SharedText;
 pub use sorted_map::{SortedMap, SortedMapIter};
 pub use suppression::{InlineIgnore, SuppressedFinding, Suppression, SuppressionKind};
 pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};

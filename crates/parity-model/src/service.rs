@@ -141,24 +141,10 @@ impl Container {
     pub fn shrink_to_fit(&mut self) {
         self.name.shrink_to_fit();
         self.env.shrink_to_fit();
+        // An env var's own text is shared and exact-size (`ArcStr`): nothing to release but the
+        // few plain strings.
         for var in &mut self.env {
-            var.name.shrink_to_fit();
             match &mut var.value {
-                crate::EnvValue::Literal(text) => text.shrink_to_fit(),
-                crate::EnvValue::FromSource {
-                    source_name,
-                    key,
-                    resolved,
-                    ..
-                } => {
-                    source_name.shrink_to_fit();
-                    if let Some(key) = key {
-                        key.shrink_to_fit();
-                    }
-                    if let Some(resolved) = resolved {
-                        resolved.shrink_to_fit();
-                    }
-                }
                 crate::EnvValue::FieldRef(text)
                 | crate::EnvValue::ResourceFieldRef(text)
                 | crate::EnvValue::Unknown(text) => text.shrink_to_fit(),
@@ -329,20 +315,25 @@ mod tests {
         let origin = Origin::new(Arc::from("prod/app.yaml"), 3, 5);
         let mut service = Service::new("api", ServiceKind::ComposeService, origin.clone());
         let mut container = Container::new("api");
-        for index in 0..9 {
-            let mut name = String::with_capacity(64);
-            name.push_str(&format!("VAR_{index}"));
+        for index in 0..8 {
             container.env.push(EnvVar {
-                name,
+                name: format!("VAR_{index}").into(),
                 value: EnvValue::FromSource {
                     source: EnvSource::ConfigMap,
-                    source_name: "api-config".to_owned(),
-                    key: Some(format!("VAR_{index}")),
+                    source_name: "api-config".into(),
+                    key: Some(format!("VAR_{index}").into()),
                     resolved: Some(SensitiveText::plain("on")),
                 },
                 origin: origin.clone(),
             });
         }
+        let mut field = String::with_capacity(64);
+        field.push_str("status.podIP");
+        container.env.push(EnvVar {
+            name: "POD_IP".into(),
+            value: EnvValue::FieldRef(field),
+            origin: origin.clone(),
+        });
         service.containers.push(container);
         service.depends_on.push("db".to_owned());
         let before = service.clone();
@@ -355,6 +346,9 @@ mod tests {
         assert_eq!(service.depends_on.capacity(), 1);
         let env = &service.containers[0].env;
         assert_eq!(env.capacity(), 9);
-        assert_eq!(env[3].name.capacity(), "VAR_3".len());
+        let EnvValue::FieldRef(field) = &env[8].value else {
+            panic!("the last var reads a field: {:?}", env[8]);
+        };
+        assert_eq!(field.capacity(), "status.podIP".len());
     }
 }

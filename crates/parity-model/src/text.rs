@@ -1,12 +1,17 @@
 use std::fmt;
 
+use arcstr::ArcStr;
+
 /// A string value that may be a secret.
 ///
 /// Secrets are redacted by type: `Display` and `Debug` never show a sensitive value, so a renderer
 /// cannot leak one by formatting it. Comparisons use [`SensitiveText::expose`] explicitly.
+///
+/// The value is an [`ArcStr`]: one value read once (a ConfigMap entry) and used by many env vars
+/// (every `envFrom` that expands it) is held once, and cloning never allocates.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SensitiveText {
-    value: String,
+    value: ArcStr,
     sensitive: bool,
 }
 
@@ -14,13 +19,8 @@ pub struct SensitiveText {
 pub const REDACTED: &str = "<redacted>";
 
 impl SensitiveText {
-    /// Releases spare capacity of the value (see [`crate::Service::shrink_to_fit`]).
-    pub fn shrink_to_fit(&mut self) {
-        self.value.shrink_to_fit();
-    }
-
     /// A value that may be shown.
-    pub fn plain(value: impl Into<String>) -> Self {
+    pub fn plain(value: impl Into<ArcStr>) -> Self {
         Self {
             value: value.into(),
             sensitive: false,
@@ -28,7 +28,7 @@ impl SensitiveText {
     }
 
     /// A value that must never be shown (Secret data, values of secret-looking keys).
-    pub fn secret(value: impl Into<String>) -> Self {
+    pub fn secret(value: impl Into<ArcStr>) -> Self {
         Self {
             value: value.into(),
             sensitive: true,
@@ -37,10 +37,19 @@ impl SensitiveText {
 
     /// A value that is sensitive when `key` looks like it names a secret, or when the value
     /// itself has the shape of a credential whatever its key ([`looks_secret_value`]).
-    pub fn for_key(key: &str, value: impl Into<String>) -> Self {
+    pub fn for_key(key: &str, value: impl Into<ArcStr>) -> Self {
         let value = value.into();
         let sensitive = looks_secret_key(key) || looks_secret_value(&value).is_some();
         Self { value, sensitive }
+    }
+
+    /// The same value, never to be shown (a ConfigMap value read through a secret-looking
+    /// name). Shares the text: no copy.
+    pub fn to_secret(&self) -> Self {
+        Self {
+            value: self.value.clone(),
+            sensitive: true,
+        }
     }
 
     /// Whether the value must be redacted.

@@ -282,7 +282,7 @@ mod tests {
         )));
         let mut entries = BTreeMap::new();
         entries.insert(
-            "STRIPE_KEY".to_owned(),
+            "STRIPE_KEY".into(),
             (SensitiveText::secret("sk_live_123"), file(44)),
         );
         let secret = graph.add(Node::from(ConfigSource {

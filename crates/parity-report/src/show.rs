@@ -368,12 +368,12 @@ mod tests {
         let mut container = Container::new("api");
         container.image = parse_image_ref("shop/api:1.0").ok();
         container.env.push(EnvVar {
-            name: "PASSWORD".to_owned(),
+            name: "PASSWORD".into(),
             value: EnvValue::Literal(SensitiveText::secret("hunter2")),
             origin: Origin::new(file.clone(), 5, 7),
         });
         container.env.push(EnvVar {
-            name: "MODE".to_owned(),
+            name: "MODE".into(),
             value: EnvValue::Literal(SensitiveText::plain("a \"b\": c")),
             origin: Origin::new(file.clone(), 6, 7),
         });

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use parity_model::{
-    BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
+    ArcStr, BackingService, ConfigSource, ConfigSourceKind, Container, Diagnostic, Edge, EnvSource,
     EnvValue, EnvVar, Environment, ImageRef, Node, Origin, PartialText, Port, Protocol, Resource,
     SensitiveText, Service, ServiceKind, SortedMap, parse_image_ref,
 };
@@ -114,7 +114,7 @@ fn env_literal(name: &str, value: &Value) -> EnvValue {
             .and_then(|parts| PartialText::for_key(name, parts))
             .map_or_else(
                 || EnvValue::Unknown(unknown.what.clone()),
-                EnvValue::Partial,
+                |partial| EnvValue::Partial(Box::new(partial)),
             ),
         other => EnvValue::Literal(SensitiveText::for_key(
             name,
@@ -206,7 +206,7 @@ pub(crate) fn map_resources(
                             } else {
                                 SensitiveText::for_key(key, text)
                             };
-                            entries.push((key.clone(), (text, origin.clone())));
+                            entries.push((key.as_str().into(), (text, origin.clone())));
                         }
                     }
                 }
@@ -216,7 +216,7 @@ pub(crate) fn map_resources(
                     } else {
                         ConfigSourceKind::ConfigMap
                     },
-                    name,
+                    name: name.into(),
                     namespace: metadata.as_ref().and_then(|m| m.string("namespace")),
                     entries: entries.into_iter().collect(),
                     origin: body.origin.clone(),
@@ -369,7 +369,7 @@ pub(crate) fn map_resources(
                         if let Some(text) = item.as_str() {
                             let (key, value) = text.split_once('=').unwrap_or((text, ""));
                             container.env.push(EnvVar {
-                                name: key.to_owned(),
+                                name: key.into(),
                                 value: EnvValue::Literal(SensitiveText::for_key(key, value)),
                                 origin: origin.clone(),
                             });
@@ -408,7 +408,7 @@ pub(crate) fn map_resources(
                     if let Some((Value::Object(map), origin)) = environment.attribute("variables") {
                         for (key, value) in map {
                             container.env.push(EnvVar {
-                                name: key.clone(),
+                                name: key.as_str().into(),
                                 value: env_literal(key, value),
                                 origin: origin.clone(),
                             });
@@ -448,7 +448,7 @@ pub(crate) fn map_resources(
     }
     let mut workload_nodes: Vec<(parity_model::NodeIndex, &SortedMap<String, String>)> = Vec::new();
     for (position, service) in services.into_iter().enumerate() {
-        let reads: Vec<(ConfigSourceKind, String)> = service
+        let reads: Vec<(ConfigSourceKind, ArcStr)> = service
             .containers
             .iter()
             .flat_map(|container| container.env.iter())
@@ -649,7 +649,7 @@ fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str
             // azurerm_container_app: a secret of the app by name.
             EnvValue::FromSource {
                 source: EnvSource::Secret,
-                source_name: secret_name,
+                source_name: secret_name.into(),
                 key: None,
                 resolved: None,
             }
@@ -661,15 +661,19 @@ fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str
                     source_name: secret
                         .string("name")
                         .or_else(|| secret.string("secret"))
-                        .unwrap_or_default(),
-                    key: secret.string("key").or_else(|| secret.string("version")),
+                        .unwrap_or_default()
+                        .into(),
+                    key: secret
+                        .string("key")
+                        .or_else(|| secret.string("version"))
+                        .map(ArcStr::from),
                     resolved: None,
                 }
             } else if let Some(config) = child(&reference, "config_map_key_ref") {
                 EnvValue::FromSource {
                     source: EnvSource::ConfigMap,
-                    source_name: config.string("name").unwrap_or_default(),
-                    key: config.string("key"),
+                    source_name: config.string("name").unwrap_or_default().into(),
+                    key: config.string("key").map(ArcStr::from),
                     resolved: None,
                 }
             } else if let Some(field) = child(&reference, "field_ref") {
@@ -681,7 +685,7 @@ fn generic_container(body: &Evaluated, service_name: &str, reference_block: &str
             EnvValue::Literal(SensitiveText::for_key(&name, ""))
         };
         container.env.push(EnvVar {
-            name,
+            name: name.into(),
             value,
             origin: env.origin.clone(),
         });
@@ -809,7 +813,7 @@ fn ecs_task(
             for entry in environment {
                 if let Some(name) = entry.get("name").and_then(Value::as_str) {
                     container.env.push(EnvVar {
-                        name: name.to_owned(),
+                        name: name.into(),
                         value: env_literal(name, entry.get("value").unwrap_or(&Value::Null)),
                         origin: locate(origin, name).unwrap_or_else(|| origin.clone()),
                     });
@@ -825,10 +829,10 @@ fn ecs_task(
                         _ => String::new(),
                     };
                     container.env.push(EnvVar {
-                        name: name.to_owned(),
+                        name: name.into(),
                         value: EnvValue::FromSource {
                             source: EnvSource::Secret,
-                            source_name,
+                            source_name: source_name.into(),
                             key: None,
                             resolved: None,
                         },

@@ -104,7 +104,7 @@ pub fn parity_facts(
                         EnvValue::FromHost => None,
                         other => other.known().map(|text| text.expose().to_owned()),
                     };
-                    (var.name.clone(), value)
+                    (var.name.to_string(), value)
                 })
                 .collect();
             facts.ports = container

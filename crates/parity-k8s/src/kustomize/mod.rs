@@ -86,6 +86,7 @@ impl Rendering {
                 file: &display,
                 diagnostics: &mut diagnostics,
                 sources: &self.sources,
+                shared: parity_model::SharedText::default(),
             };
             for document in &self.objects {
                 object::read_document(&mut cx, document, None, &mut objects);

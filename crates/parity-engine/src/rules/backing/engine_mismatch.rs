@@ -185,7 +185,7 @@ impl Rule for EngineMismatch {
                 );
                 let mut finding = pair.finding(meta, message);
                 finding.severity = severity;
-                finding.key = Some(local.var.clone());
+                finding.key = Some(local.var.to_string());
                 finding.local = Some(local_engine);
                 finding.prod = Some(prod_engine);
                 // Point at the value itself: the ConfigMap entry rather than the `envFrom` line.
@@ -362,19 +362,19 @@ mod tests {
             &[
                 (
                     "DATABASE_URL",
-                    EnvValue::Partial(partly_known(
+                    EnvValue::Partial(Box::new(partly_known(
                         "DATABASE_URL",
                         "postgres://${aws_db_instance.main.address}:5432/shop",
-                    )),
+                    ))),
                     30,
                 ),
                 (
                     "CACHE_URL",
                     // The scheme says Redis; the replication group runs Redis too.
-                    EnvValue::Partial(partly_known(
+                    EnvValue::Partial(Box::new(partly_known(
                         "CACHE_URL",
                         "rediss://${aws_elasticache_replication_group.cache.primary_endpoint_address}",
-                    )),
+                    ))),
                     31,
                 ),
             ],

@@ -169,7 +169,7 @@ impl Rule for DanglingDependency {
                                 url_host.host,
                                 side_phrase(side)
                             );
-                            out.push(finding_for(message, var.name.clone(), &var.origin));
+                            out.push(finding_for(message, var.name.to_string(), &var.origin));
                         }
                     }
                 }

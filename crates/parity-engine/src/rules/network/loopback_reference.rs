@@ -246,7 +246,7 @@ impl LoopbackReference {
                             finding
                         }
                     };
-                    finding.key = Some(var.name.clone());
+                    finding.key = Some(var.name.to_string());
                     finding.prod = Some(address);
                     let local_var = pair
                         .as_ref()
@@ -323,7 +323,7 @@ impl LoopbackReference {
                     }
                 };
                 finding.severity = Severity::Warning;
-                finding.key = Some(var.name.clone());
+                finding.key = Some(var.name.to_string());
                 finding.local = Some(address);
                 finding.locations = vec![location(Side::Local, value_origin(local, var))];
                 if let Some(prod_var) = pair

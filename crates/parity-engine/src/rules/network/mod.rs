@@ -33,7 +33,7 @@ mod tests {
 
     fn var(name: &str, value: &str, line: u32) -> EnvVar {
         EnvVar {
-            name: name.to_owned(),
+            name: name.into(),
             value: EnvValue::Literal(SensitiveText::plain(value)),
             origin: Origin::new("prod/api.yaml".into(), line, 9),
         }

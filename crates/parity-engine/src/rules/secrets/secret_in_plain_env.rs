@@ -488,7 +488,8 @@ mod tests {
 
     #[test]
     fn partly_known_values_count_only_their_written_parts() {
-        let partial = |key: &str, template: &str| EnvValue::Partial(partly_known(key, template));
+        let partial =
+            |key: &str, template: &str| EnvValue::Partial(Box::new(partly_known(key, template)));
         let prod = vec![with_env(
             k8s_workload("api", "Deployment", 1),
             &[

@@ -4,8 +4,8 @@
 //! in the parent folders up to the top of the git repository, and read with the same dotenv
 //! rules as `.env`, since it is a dotenv file with placeholder values.
 
+use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, EnvContract, Environment, Origin};
 use parity_source::{DEFAULT_MAX_FILE_BYTES, read_text};
@@ -41,7 +41,7 @@ pub fn find_env_contract(project_dir: &Path) -> Option<PathBuf> {
 
 /// Reads the contract at `path` into `env.env_contract`; problems become diagnostics.
 pub(crate) fn read_env_contract(path: &Path, env: &mut Environment) {
-    let display: Arc<str> = Arc::from(path.display().to_string());
+    let display: ArcStr = ArcStr::from(path.display().to_string());
     let text = match read_text(path, DEFAULT_MAX_FILE_BYTES) {
         Ok(text) => text,
         Err(error) => {

@@ -551,8 +551,8 @@ fn healthcheck(fields: &[Field], origin: &Origin) -> Healthcheck {
 
 #[cfg(test)]
 mod tests {
+    use parity_model::ArcStr;
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use parity_source::yaml::{Limits, parse_document};
 
@@ -566,7 +566,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         let mut warned = BTreeSet::new();
         let mut val = Builder {
-            file: Arc::from("c.yaml"),
+            file: ArcStr::from("c.yaml"),
             lookup: &lookup,
             diagnostics: &mut diagnostics,
             warned: &mut warned,
@@ -574,7 +574,7 @@ mod tests {
         }
         .build(&node);
         normalize_service(&mut val, &mut diagnostics);
-        let origin = Origin::new(Arc::from("c.yaml"), 1, 1);
+        let origin = Origin::new(ArcStr::from("c.yaml"), 1, 1);
         let converted = convert_service(
             "api",
             &origin,

@@ -566,8 +566,8 @@ fn mount_key(item: &Val) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use parity_model::ArcStr;
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use parity_source::yaml::{Limits, parse_document};
 
@@ -589,7 +589,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         let mut warned = BTreeSet::new();
         let val = Builder {
-            file: Arc::from(file),
+            file: ArcStr::from(file),
             lookup: &lookup,
             diagnostics: &mut diagnostics,
             warned: &mut warned,

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use parity_model::{
     ArcStr, ConfigSource, ConfigSourceKind, Diagnostic, Edge, EnvSource, EnvValue, EnvVar,
@@ -56,7 +55,7 @@ pub fn load(files: &[PathBuf], options: &ComposeOptions, env: &mut Environment) 
     project.read_dotenv();
     let mut merged = Val::new(
         Kind::Map(Vec::new()),
-        Origin::file(Arc::from(first.display().to_string())),
+        Origin::file(ArcStr::from(first.display().to_string())),
     );
     for (position, path) in files.iter().enumerate() {
         let Some(index) = project.parse_file(path, project_dir.clone(), position == 0) else {
@@ -106,7 +105,7 @@ struct ComposeFile {
 
 /// An env file read once for all the services that name it.
 struct LoadedEnvFile {
-    display: Arc<str>,
+    display: ArcStr,
     entries: Vec<DotenvEntry>,
     node: NodeIndex,
 }
@@ -134,7 +133,7 @@ struct Project<'a> {
     reported_cycles: HashSet<Vec<String>>,
     /// The directory relative paths in a file are resolved against, by display name: the project
     /// directory for the files given to [`load`], the file's own directory for `extends` files.
-    base_dirs: HashMap<Arc<str>, PathBuf>,
+    base_dirs: HashMap<ArcStr, PathBuf>,
     /// By path and whether it is read `format: raw` (the same file read both ways gives
     /// different variables).
     env_files: HashMap<(PathBuf, bool), Option<LoadedEnvFile>>,
@@ -159,8 +158,8 @@ fn lookup_var(
     dotenv.get(name).cloned()
 }
 
-fn display_of(path: &Path) -> Arc<str> {
-    Arc::from(path.display().to_string())
+fn display_of(path: &Path) -> ArcStr {
+    ArcStr::from(path.display().to_string())
 }
 
 /// `dir/./a` as `dir/a`. `..` is kept: folding it away would change the path the user gave
@@ -176,7 +175,7 @@ impl Project<'_> {
         self.env.diagnostics.push(diagnostic);
     }
 
-    fn note_file(&mut self, display: &Arc<str>) {
+    fn note_file(&mut self, display: &ArcStr) {
         if !self
             .env
             .files
@@ -211,7 +210,7 @@ impl Project<'_> {
     }
 
     /// Reads a file as text; a failure is an error diagnostic.
-    fn read(&mut self, path: &Path, display: &Arc<str>) -> Option<String> {
+    fn read(&mut self, path: &Path, display: &ArcStr) -> Option<String> {
         if let Err(error) = self.check_within_roots(path) {
             self.push(Diagnostic::error(
                 Origin::file(display.clone()),
@@ -258,7 +257,7 @@ impl Project<'_> {
 
     /// Reads and parses a dotenv-format file (`.env`, an `env_file`), interpolating with the
     /// variables known so far, and reports its syntax errors and unset variables.
-    fn parse_dotenv_file(&mut self, path: &Path, display: &Arc<str>) -> Option<Dotenv> {
+    fn parse_dotenv_file(&mut self, path: &Path, display: &ArcStr) -> Option<Dotenv> {
         let text = self.read(path, display)?;
         let options = self.options;
         let known = &self.dotenv;
@@ -623,7 +622,7 @@ impl Project<'_> {
     /// The file's root with every service's `extends` applied.
     fn with_extends_resolved(&mut self, file: usize) -> Val {
         let Some(mut root) = self.files.get(file).map(|f| f.root.clone()) else {
-            return Val::new(Kind::Map(Vec::new()), Origin::file(Arc::from("")));
+            return Val::new(Kind::Map(Vec::new()), Origin::file(ArcStr::from("")));
         };
         let extending: Vec<(usize, String)> = root
             .get("services")
@@ -1002,7 +1001,7 @@ impl Project<'_> {
     fn env_file(
         &mut self,
         reference: &EnvFileRef,
-    ) -> Option<(Arc<str>, Vec<DotenvEntry>, NodeIndex)> {
+    ) -> Option<(ArcStr, Vec<DotenvEntry>, NodeIndex)> {
         let base_dir = self
             .base_dirs
             .get(&reference.origin.file)

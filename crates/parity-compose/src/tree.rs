@@ -4,8 +4,8 @@
 //! files (overrides, `extends`), so each value here carries a full [`Origin`] and the origin of
 //! the value that wins a merge is the one reported.
 
+use parity_model::ArcStr;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, HostVariable, Origin};
 use parity_source::yaml::{Node, Value};
@@ -121,7 +121,7 @@ impl Val {
 /// Turns a parsed YAML document into a [`Val`] tree for `file`, interpolating every scalar
 /// value (never keys) with `lookup`.
 pub(crate) struct Builder<'a> {
-    pub(crate) file: Arc<str>,
+    pub(crate) file: ArcStr,
     pub(crate) lookup: &'a dyn Fn(&str) -> Option<String>,
     pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
     /// Unset variables already warned about, shared across the files of one project.
@@ -250,7 +250,7 @@ mod tests {
         let mut warned = BTreeSet::new();
         let mut host_variables = Vec::new();
         let val = Builder {
-            file: Arc::from("c.yaml"),
+            file: ArcStr::from("c.yaml"),
             lookup: &lookup,
             diagnostics: &mut diagnostics,
             warned: &mut warned,
@@ -286,7 +286,7 @@ mod tests {
             let mut warned = BTreeSet::new();
             let mut host_variables = Vec::new();
             let mut builder = Builder {
-                file: Arc::from("c.yaml"),
+                file: ArcStr::from("c.yaml"),
                 lookup: &lookup,
                 diagnostics: &mut diagnostics,
                 warned: &mut warned,

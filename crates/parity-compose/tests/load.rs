@@ -753,8 +753,11 @@ fn one_arc_per_file_is_shared_by_origins() {
     let env = load_case("basic");
     let api = service(&env, "api");
     let image_origin = api.containers[0].image_origin.as_ref().unwrap();
-    assert!(std::sync::Arc::ptr_eq(&api.origin.file, &image_origin.file));
-    assert!(std::sync::Arc::ptr_eq(
+    assert!(parity_model::ArcStr::ptr_eq(
+        &api.origin.file,
+        &image_origin.file
+    ));
+    assert!(parity_model::ArcStr::ptr_eq(
         &api.origin.file,
         &api.containers[0].ports[0].origin.file
     ));

@@ -5,7 +5,7 @@
 //! markers on the [`Environment`](parity_model::Environment), and the engine matches them to
 //! findings by line in [`crate::suppress`].
 
-use std::sync::Arc;
+use parity_model::ArcStr;
 
 use parity_model::{InlineIgnore, Origin};
 
@@ -20,7 +20,7 @@ const MARKER: &str = "parity:";
 /// bracket is the reason. A `#` inside a quoted scalar that happens to be followed by
 /// `parity: ignore[` would be misread; that is accepted, since such a value would be an odd
 /// thing to write.
-pub fn scan_inline_ignores(file: &Arc<str>, text: &str) -> Vec<InlineIgnore> {
+pub fn scan_inline_ignores(file: &ArcStr, text: &str) -> Vec<InlineIgnore> {
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
         // Cheap rejection first: almost no line carries a marker.
@@ -48,7 +48,7 @@ pub fn scan_inline_ignores(file: &Arc<str>, text: &str) -> Vec<InlineIgnore> {
         let own_line = line[..column].trim().is_empty();
         found.push(InlineIgnore {
             origin: Origin::new(
-                Arc::clone(file),
+                file.clone(),
                 u32::try_from(index + 1).unwrap_or(u32::MAX),
                 u32::try_from(column + 1).unwrap_or(u32::MAX),
             ),
@@ -83,7 +83,7 @@ mod tests {
     use super::*;
 
     fn scan(text: &str) -> Vec<(u32, u32, Vec<String>, String, bool)> {
-        scan_inline_ignores(&Arc::from("compose.yaml"), text)
+        scan_inline_ignores(&ArcStr::from("compose.yaml"), text)
             .into_iter()
             .map(|marker| {
                 (

@@ -8,9 +8,9 @@
 
 #![allow(clippy::print_stderr)]
 
+use parity_model::ArcStr;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, check};
@@ -65,7 +65,7 @@ fn load(project: &Path) -> (Environment, Environment) {
     for file in parity_k8s::discover(&project.join("prod")) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         parsed.push(parity_k8s::parse_file(
-            Arc::from(file.display().to_string()),
+            ArcStr::from(file.display().to_string()),
             &text,
         ));
     }

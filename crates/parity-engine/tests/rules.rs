@@ -10,10 +10,10 @@
 //!
 //! Adding a rule or a case needs no new test function.
 
+use parity_model::ArcStr;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, RULES, check, find_rule};
@@ -80,7 +80,7 @@ fn load_prod(case: &Path) -> Environment {
     let mut parsed = Vec::new();
     for file in parity_k8s::discover(&dir) {
         let text = std::fs::read_to_string(&file).unwrap();
-        let display: Arc<str> = relative(case, &file.display().to_string()).into();
+        let display: ArcStr = relative(case, &file.display().to_string()).into();
         parsed.push(parity_k8s::parse_file(display, &text));
     }
     parity_k8s::build(parsed, &mut env);

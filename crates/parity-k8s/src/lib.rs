@@ -31,7 +31,7 @@ mod read;
 mod route;
 mod workload;
 
-use std::sync::Arc;
+use parity_model::ArcStr;
 
 use parity_model::{Diagnostic, Environment, Origin, SharedText};
 use parity_source::yaml::{self, Node};
@@ -43,14 +43,14 @@ pub use discover::{discover, discover_candidates};
 /// Parsing is per file and pure, so files can be parsed in parallel; [`build`] joins them.
 #[derive(Debug, Clone)]
 pub struct ParsedFile {
-    display: Arc<str>,
+    display: ArcStr,
     objects: Vec<K8sObject>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl ParsedFile {
     /// The path the file is reported as.
-    pub fn display(&self) -> &Arc<str> {
+    pub fn display(&self) -> &ArcStr {
         &self.display
     }
 
@@ -89,7 +89,7 @@ pub struct K8sObject {
 ///
 /// Never fails: a syntax error, a document that is not a Kubernetes object, or a field of the
 /// wrong type becomes a diagnostic, and the rest of the file is still read.
-pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
+pub fn parse_file(display: ArcStr, text: &str) -> ParsedFile {
     if is_kustomization_path(&display) {
         let diagnostics = vec![Diagnostic::note(
             Origin::file(display.clone()),
@@ -108,7 +108,7 @@ pub fn parse_file(display: Arc<str>, text: &str) -> ParsedFile {
 /// [`parse_file`] for a file found by [`discover_candidates`]: `None` when the file holds no
 /// Kubernetes object (the same test [`discover`] makes), from a single parse of the text. A
 /// caller that reads candidates in parallel parses each file once instead of twice.
-pub fn parse_file_if_manifest(display: Arc<str>, text: &str) -> Option<ParsedFile> {
+pub fn parse_file_if_manifest(display: ArcStr, text: &str) -> Option<ParsedFile> {
     if is_kustomization_path(&display) {
         return Some(parse_file(display, text));
     }
@@ -130,7 +130,7 @@ fn manifest_limits() -> yaml::Limits {
     }
 }
 
-fn read_stream(display: Arc<str>, text: &str, stream: &yaml::Stream) -> ParsedFile {
+fn read_stream(display: ArcStr, text: &str, stream: &yaml::Stream) -> ParsedFile {
     let mut diagnostics = Vec::new();
     let mut objects = Vec::new();
     for warning in &stream.warnings {

@@ -1,19 +1,19 @@
 //! Typed reads from the YAML tree that turn a wrong type into an error diagnostic at that node
 //! and hand back an empty value, so one bad field never stops the rest of the object from loading.
 
+use parity_model::ArcStr;
 use parity_model::SortedMap;
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, Origin, SharedText};
 use parity_source::yaml::{Entry, Node, Value};
 
 /// The file being read and the diagnostics collected for it.
 pub(crate) struct Cx<'a> {
-    pub(crate) file: &'a Arc<str>,
+    pub(crate) file: &'a ArcStr,
     pub(crate) diagnostics: &'a mut Vec<Diagnostic>,
     /// For trees assembled from several files (a kustomize build): the files, indexed by the
     /// file number each node's line carries (see `kustomize::position`). Empty for one file.
-    pub(crate) sources: &'a [Arc<str>],
+    pub(crate) sources: &'a [ArcStr],
     /// The file's env names and values and ConfigMap keys and values, each held once.
     pub(crate) shared: SharedText,
 }

@@ -1,8 +1,6 @@
 //! Behaviour tests on realistic manifests under `testdata/loaders/k8s/<case>/`, and on small
 //! broken inputs written inline.
 
-use std::sync::Arc;
-
 use parity_model::{
     Container, DiagnosticLevel, Edge, EnvSource, EnvValue, Environment, Node, Protocol, Service,
     VolumeKind,
@@ -24,7 +22,7 @@ fn load_case(case: &str) -> Environment {
         .iter()
         .map(|name| {
             let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            parse_file(Arc::from(format!("{case}/{name}")), &text)
+            parse_file(ArcStr::from(format!("{case}/{name}")), &text)
         })
         .collect();
     let mut env = Environment::new(case);
@@ -34,7 +32,10 @@ fn load_case(case: &str) -> Environment {
 
 fn load_text(text: &str) -> Environment {
     let mut env = Environment::new("inline");
-    build(vec![parse_file(Arc::from("inline.yaml"), text)], &mut env);
+    build(
+        vec![parse_file(ArcStr::from("inline.yaml"), text)],
+        &mut env,
+    );
     env
 }
 
@@ -81,7 +82,7 @@ fn errors(env: &Environment) -> Vec<String> {
 #[test]
 fn helm_sources_are_the_nearest_comment_above_each_document() {
     let text = "# Source: a/templates/one.yaml\n# Source: a/templates/two.yaml\n\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\n---\n# Source: a/templates/three.yaml\n# a comment after it\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: three}\n";
-    let parsed = parse_file(Arc::from("rendered.yaml"), text);
+    let parsed = parse_file(ArcStr::from("rendered.yaml"), text);
     let sources: Vec<(&str, Option<&str>)> = parsed
         .objects()
         .iter()
@@ -100,7 +101,7 @@ fn helm_sources_are_the_nearest_comment_above_each_document() {
 #[test]
 fn helm_rendered_stream_keeps_template_sources_and_real_lines() {
     let text = std::fs::read_to_string(format!("{CASES}/helm-rendered/rendered.yaml")).unwrap();
-    let parsed = parse_file(Arc::from("rendered.yaml"), &text);
+    let parsed = parse_file(ArcStr::from("rendered.yaml"), &text);
     let summary: Vec<(&str, &str, Option<&str>, u32)> = parsed
         .objects()
         .iter()
@@ -610,7 +611,7 @@ fn config_map_binary_data_is_shown_as_binary() {
 #[test]
 fn kustomization_files_are_a_note_not_an_error() {
     let parsed = parse_file(
-        Arc::from("prod/kustomization.yaml"),
+        ArcStr::from("prod/kustomization.yaml"),
         "resources:\n  - deployment.yaml\n",
     );
     assert!(parsed.objects().is_empty());
@@ -622,7 +623,7 @@ fn kustomization_files_are_a_note_not_an_error() {
             .starts_with("this is a kustomization: it is built when its folder is given")
     );
     let by_kind = parse_file(
-        Arc::from("prod/overlay.yaml"),
+        ArcStr::from("prod/overlay.yaml"),
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
     );
     assert!(by_kind.objects().is_empty());
@@ -716,7 +717,7 @@ fn mutated_manifests_never_panic() {
     assert!(variants.len() > 300, "{}", variants.len());
     let mut parsed_objects = 0;
     for variant in &variants {
-        let parsed = parse_file(Arc::from("mutated.yaml"), variant);
+        let parsed = parse_file(ArcStr::from("mutated.yaml"), variant);
         parsed_objects += parsed.objects().len();
         let mut env = Environment::new("mutated");
         build(vec![parsed], &mut env);

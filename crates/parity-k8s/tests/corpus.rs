@@ -5,8 +5,8 @@
 
 #![allow(clippy::print_stderr, clippy::unwrap_used)]
 
+use parity_model::ArcStr;
 use std::path::Path;
-use std::sync::Arc;
 
 use parity_model::{DiagnosticLevel, Edge, Environment};
 
@@ -48,7 +48,7 @@ fn load(prod: &Path) -> Environment {
                 .unwrap_or(path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            parity_k8s::parse_file(Arc::from(display), &text)
+            parity_k8s::parse_file(ArcStr::from(display), &text)
         })
         .collect();
     let mut env = Environment::new(prod.to_string_lossy());

@@ -5,9 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+use parity_model::ArcStr;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
 
 use parity_model::{Environment, Node, ResourceGraph};
 
@@ -22,7 +22,7 @@ fn load_case(dir: &Path) -> Environment {
         .map(|path| {
             let text = std::fs::read_to_string(path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            parity_k8s::parse_file(Arc::from(name), &text)
+            parity_k8s::parse_file(ArcStr::from(name), &text)
         })
         .collect();
     let mut env = Environment::new(dir.file_name().unwrap().to_string_lossy());

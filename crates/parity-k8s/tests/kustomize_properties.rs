@@ -112,7 +112,7 @@ proptest! {
             prop_assert!(file.starts_with(&root.display().to_string()), "{file}");
         }
         // Reading the result as parity objects must not panic either.
-        let _ = rendering.into_parsed_file(std::sync::Arc::from("overlay/kustomization.yaml"));
+        let _ = rendering.into_parsed_file(parity_model::ArcStr::from("overlay/kustomization.yaml"));
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

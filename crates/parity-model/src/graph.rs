@@ -1,6 +1,5 @@
 use crate::SortedMap;
 use arcstr::ArcStr;
-use std::sync::Arc;
 
 use petgraph::stable_graph::StableDiGraph;
 use petgraph::visit::EdgeRef;
@@ -153,7 +152,7 @@ pub struct Backend {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvContract {
     /// The contract file, as a display path.
-    pub file: Arc<str>,
+    pub file: ArcStr,
     /// Keys in file order, each with where it is written.
     pub keys: Vec<(String, Origin)>,
 }

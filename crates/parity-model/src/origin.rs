@@ -1,5 +1,5 @@
+use crate::ArcStr;
 use std::fmt;
-use std::sync::Arc;
 
 /// Where an element was read from: a file and a 1-based line and column.
 ///
@@ -8,7 +8,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {
     /// The file, as a display path.
-    pub file: Arc<str>,
+    pub file: ArcStr,
     /// 1-based line; 0 when the element has no single line (a whole file).
     pub line: u32,
     /// 1-based column; 0 when unknown.
@@ -17,12 +17,12 @@ pub struct Origin {
 
 impl Origin {
     /// An origin at `file:line:column`.
-    pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
+    pub fn new(file: ArcStr, line: u32, column: u32) -> Self {
         Self { file, line, column }
     }
 
     /// An origin naming a whole file (line and column 0).
-    pub fn file(file: Arc<str>) -> Self {
+    pub fn file(file: ArcStr) -> Self {
         Self {
             file,
             line: 0,

@@ -305,14 +305,14 @@ impl VolumeKind {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use crate::ArcStr;
 
     use super::*;
     use crate::{EnvSource, EnvValue, SensitiveText};
 
     #[test]
     fn shrink_to_fit_keeps_the_service_and_drops_spare_room() {
-        let origin = Origin::new(Arc::from("prod/app.yaml"), 3, 5);
+        let origin = Origin::new(ArcStr::from("prod/app.yaml"), 3, 5);
         let mut service = Service::new("api", ServiceKind::ComposeService, origin.clone());
         let mut container = Container::new("api");
         for index in 0..8 {

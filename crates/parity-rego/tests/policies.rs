@@ -1,8 +1,8 @@
 //! The Rego policies shipped under `policies/`: their `*_test.rego` tests pass when run through
 //! regorus, and they produce findings end to end on the example app.
 
+use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, check_with};
@@ -73,7 +73,7 @@ fn load_shop() -> (Environment, Environment) {
     let mut parsed = Vec::new();
     for file in parity_k8s::discover(&shop.join("prod")) {
         let text = std::fs::read_to_string(&file).unwrap();
-        let display: Arc<str> = file.display().to_string().into();
+        let display: ArcStr = file.display().to_string().into();
         parsed.push(parity_k8s::parse_file(display, &text));
     }
     parity_k8s::build(parsed, &mut prod);

@@ -4,7 +4,7 @@
 //! `db`, and a `migrate` Job. `api` pairs with `api-prod` by normalised name, `db` by exact name;
 //! `worker` exists only locally and `migrate` only in prod.
 
-use std::sync::Arc;
+use parity_model::ArcStr;
 
 use parity_model::{
     Diagnostic, Finding, Location, Origin, Pair, PairedBy, Report, RuleFamily, RuleMeta, Severity,
@@ -12,10 +12,10 @@ use parity_model::{
 };
 
 pub(crate) fn report() -> Report {
-    let compose: Arc<str> = Arc::from("local/compose.yaml");
-    let api: Arc<str> = Arc::from("prod/api.yaml");
-    let data: Arc<str> = Arc::from("prod/data.yaml");
-    let at = |file: &Arc<str>, line| Origin::new(file.clone(), line, 5);
+    let compose: ArcStr = ArcStr::from("local/compose.yaml");
+    let api: ArcStr = ArcStr::from("prod/api.yaml");
+    let data: ArcStr = ArcStr::from("prod/data.yaml");
+    let at = |file: &ArcStr, line| Origin::new(file.clone(), line, 5);
     let service = |name: &str, kind: &str, origin: Origin, depends_on: &[&str]| TopologyService {
         name: name.into(),
         kind: kind.into(),

@@ -352,12 +352,11 @@ fn write_yaml_block(value: &Value, indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use parity_model::{Node, Protocol};
+    use parity_model::{ArcStr, Node, Protocol};
     use parity_model::{Origin, SensitiveText, ServiceKind, VolumeKind, parse_image_ref};
-    use std::sync::Arc;
 
     fn sample() -> Environment {
-        let file: Arc<str> = Arc::from("compose.yaml");
+        let file: ArcStr = ArcStr::from("compose.yaml");
         let mut env = Environment::new("app");
         let mut service = Service::new(
             "api",

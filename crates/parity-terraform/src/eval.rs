@@ -5,10 +5,10 @@
 //! through a [`Context`] (the module being evaluated); `for` and template `for` variables,
 //! `each` and `count` live in the [`Scope`].
 
+use parity_model::ArcStr;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
 
 use hcl::edit::Span;
 use hcl::edit::expr::{
@@ -28,10 +28,10 @@ const MAX_DEPTH: usize = 64;
 /// One parsed configuration file, with what is needed to turn byte offsets into lines.
 #[derive(Debug)]
 pub(crate) struct SourceFile {
-    pub(crate) display: Arc<str>,
+    pub(crate) display: ArcStr,
     /// The text, for locating a name inside a value built by an expression (see
     /// [`SourceFile::locate_name`]).
-    text: Option<Arc<str>>,
+    text: Option<ArcStr>,
     line_starts: Vec<usize>,
     /// Positions do not refer to this file's text (a `.tf.json` file converted to HCL): every
     /// origin names the whole file.
@@ -39,7 +39,7 @@ pub(crate) struct SourceFile {
 }
 
 impl SourceFile {
-    pub(crate) fn new(display: Arc<str>, text: &str) -> Self {
+    pub(crate) fn new(display: ArcStr, text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(
             text.bytes()
@@ -49,14 +49,14 @@ impl SourceFile {
         );
         Self {
             display,
-            text: Some(Arc::from(text)),
+            text: Some(ArcStr::from(text)),
             line_starts,
             whole_file: false,
         }
     }
 
     /// A file whose parsed text is not what is on disk: origins name the whole file.
-    pub(crate) fn without_positions(display: Arc<str>) -> Self {
+    pub(crate) fn without_positions(display: ArcStr) -> Self {
         Self {
             display,
             text: None,
@@ -1142,10 +1142,10 @@ mod tests {
 
     #[test]
     fn origins_are_one_based_lines_and_columns() {
-        let file = SourceFile::new(Arc::from("main.tf"), "a = 1\n  b = 2\n");
+        let file = SourceFile::new(ArcStr::from("main.tf"), "a = 1\n  b = 2\n");
         assert_eq!(file.origin_at(0).to_string(), "main.tf:1:1");
         assert_eq!(file.origin_at(8).to_string(), "main.tf:2:3");
-        let json = SourceFile::without_positions(Arc::from("main.tf.json"));
+        let json = SourceFile::without_positions(ArcStr::from("main.tf.json"));
         assert_eq!(json.origin_at(8).to_string(), "main.tf.json");
     }
 
@@ -1161,7 +1161,7 @@ mod tests {
     #[test]
     fn names_are_located_after_the_given_line_first() {
         let text = "locals {\n  env = { LOG_LEVEL = \"info\" }\n}\nresource \"x\" \"y\" {\n  defs = jsonencode([{ name = \"LOG_LEVEL\" }, { \"name\": \"PORT\" }])\n}\n";
-        let file = SourceFile::new(Arc::from("main.tf"), text);
+        let file = SourceFile::new(ArcStr::from("main.tf"), text);
         assert_eq!(
             file.locate_name(4, "LOG_LEVEL").unwrap().to_string(),
             "main.tf:5:32"

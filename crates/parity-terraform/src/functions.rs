@@ -3,9 +3,9 @@
 //! table, `crates/parity-conformance/src/terraform/expressions.txt`); an unknown argument makes
 //! the result unknown.
 
+use parity_model::ArcStr;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -1253,7 +1253,7 @@ fn apply(
                     error.message()
                 )
             })?;
-            let file = SourceFile::new(Arc::from(resolved.display().to_string()), &contents);
+            let file = SourceFile::new(ArcStr::from(resolved.display().to_string()), &contents);
             let mut inner = Scope::new(scope.context, &file);
             inner.bindings = vars.into_iter().collect();
             // Rendered as a heredoc is: a template file takes no backslash escapes and is read

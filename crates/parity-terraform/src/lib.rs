@@ -24,10 +24,10 @@ mod show_json;
 mod types;
 mod value;
 
+use parity_model::ArcStr;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, Environment, Origin};
 
@@ -145,7 +145,7 @@ fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environmen
     for file in auto_var_files(dir) {
         read_var_file(file, &mut inputs);
     }
-    let command_line: Arc<str> = Arc::from("--var");
+    let command_line: ArcStr = ArcStr::from("--var");
     for variable in &options.variables {
         match variable {
             CliVariable::File(file) => read_var_file(file.clone(), &mut inputs),
@@ -166,7 +166,7 @@ fn load_module_here(dir: &Path, options: &TerraformOptions, env: &mut Environmen
     collect_files(&source, &mut files);
     let locate = |origin: &Origin, name: &str| {
         files
-            .get(origin.file.as_ref())
+            .get(origin.file.as_str())
             .and_then(|file: &&eval::SourceFile| file.locate_name(origin.line, name))
     };
     mapping::map_resources(&resources, env, &locate);
@@ -221,7 +221,7 @@ pub fn looks_like_show_json(text: &str) -> bool {
 /// Loads `terraform show -json` output (plan or state) into `env`.
 pub fn load_show_json(display: &str, text: &str, env: &mut Environment) {
     env.files.push(display.to_owned());
-    show_json::load(Arc::from(display), text, env);
+    show_json::load(ArcStr::from(display), text, env);
 }
 
 /// Evaluates one expression with no variables, as `terraform console` does in an empty module
@@ -236,7 +236,7 @@ pub fn evaluate_expression(text: &str, dir: &Path) -> Result<Value, String> {
         )
     })?;
     let context = ConstContext { root_dir: dir };
-    let file = eval::SourceFile::new(Arc::from("<expression>"), text);
+    let file = eval::SourceFile::new(ArcStr::from("<expression>"), text);
     eval::Scope::new(&context, &file)
         .eval(&expression)
         .map_err(|error| {
@@ -250,7 +250,7 @@ pub fn evaluate_expression(text: &str, dir: &Path) -> Result<Value, String> {
 /// A diagnostic for a whole root that holds nothing Terraform can read.
 pub fn empty_module_diagnostic(dir: &Path) -> Diagnostic {
     Diagnostic::error(
-        Origin::file(Arc::from(dir.display().to_string())),
+        Origin::file(ArcStr::from(dir.display().to_string())),
         "no .tf or .tf.json file found",
     )
 }

@@ -2,11 +2,11 @@
 //! locals on demand (in dependency order, cycles reported by name), local modules with their
 //! inputs, and resources expanded by `count` and `for_each`.
 
+use parity_model::ArcStr;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
@@ -68,7 +68,7 @@ pub(crate) fn read_module(
     paths.sort();
     let mut files = Vec::new();
     for path in paths {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: ArcStr = ArcStr::from(path.display().to_string());
         files_read.push(display.to_string());
         let text = match parity_source::read_text(&path, max_bytes) {
             Ok(text) => text,
@@ -1214,7 +1214,7 @@ pub(crate) fn read_tfvars(
     max_bytes: u64,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<(String, VariableInput)> {
-    let display: Arc<str> = Arc::from(path.display().to_string());
+    let display: ArcStr = ArcStr::from(path.display().to_string());
     let text = match parity_source::read_text(path, max_bytes) {
         Ok(text) => text,
         Err(error) => {

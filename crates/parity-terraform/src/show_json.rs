@@ -2,8 +2,8 @@
 //! module tree of resources with their attribute values. Values a plan does not know yet are
 //! absent there, so they simply do not show up in the model.
 
+use parity_model::ArcStr;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, Environment, Origin};
 
@@ -21,7 +21,7 @@ pub(crate) fn looks_like(text: &str) -> bool {
             || head.contains("\"values\""))
 }
 
-pub(crate) fn load(display: Arc<str>, text: &str, env: &mut Environment) {
+pub(crate) fn load(display: ArcStr, text: &str, env: &mut Environment) {
     let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(json) => json,
         Err(error) => {

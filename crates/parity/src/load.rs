@@ -1,7 +1,7 @@
 //! Deciding what a root holds and loading it with the right loader.
 
+use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_compose::ComposeOptions;
 use parity_model::{Diagnostic, Environment, Origin};
@@ -59,7 +59,7 @@ fn record_inline_ignores(env: &mut Environment, options: &LoadOptions) {
             continue;
         };
         found.extend(parity_engine::scan_inline_ignores(
-            &Arc::from(file.as_str()),
+            &ArcStr::from(file.as_str()),
             &text,
         ));
     }
@@ -102,7 +102,7 @@ fn load_root(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
         env.diagnostics.extend(plan.diagnostics);
         if !load_manifests(&plan.plain, plan.built, options, &mut env) && !built_any {
             env.diagnostics.push(Diagnostic::error(
-                Origin::file(Arc::from(env.root.as_str())),
+                Origin::file(ArcStr::from(env.root.as_str())),
                 "no compose file (compose.yaml, docker-compose.yml, ...) and no Kubernetes manifest (.yaml, .yml, .json) found",
             ));
             return Ok(env);
@@ -123,7 +123,7 @@ fn load_root(path: &Path, options: &LoadOptions) -> Result<Environment, Error> {
     } else if is_compose_file_name(path) {
         parity_compose::load(&[path.to_owned()], &options.compose, &mut env);
     } else {
-        let display: Arc<str> = Arc::from(path.display().to_string());
+        let display: ArcStr = ArcStr::from(path.display().to_string());
         match parity_source::read_text(path, options.max_file_bytes) {
             Ok(text) if parity_terraform::looks_like_show_json(&text) => {
                 parity_terraform::load_show_json(&display, &text, &mut env);
@@ -166,7 +166,7 @@ pub fn load_compose_files(files: &[PathBuf], options: &LoadOptions) -> Result<En
 /// `helm template` output, or a compose file.
 pub fn load_stream(display: &str, text: &str) -> Environment {
     let mut env = Environment::new(display);
-    let display: Arc<str> = Arc::from(display);
+    let display: ArcStr = ArcStr::from(display);
     env.files.push(display.to_string());
     if looks_like_compose(text) {
         // Compose files refer to files beside them (.env, env_file, extends), which a stream
@@ -196,7 +196,7 @@ fn load_manifests(
     let results: Vec<Option<Result<parity_k8s::ParsedFile, Diagnostic>>> = candidates
         .par_iter()
         .map(|file| {
-            let display: Arc<str> = Arc::from(file.display().to_string());
+            let display: ArcStr = ArcStr::from(file.display().to_string());
             // A symlinked file that leads out of the root is refused, not followed.
             if let Err(error) = parity_source::check_within(&root, file) {
                 return Some(Err(read_error(display, &error)));
@@ -243,11 +243,11 @@ fn load_kustomization(dir: &Path, options: &LoadOptions, env: &mut Environment) 
         .unwrap_or_else(|| dir.to_owned())
         .display()
         .to_string();
-    let parsed = rendering.into_parsed_file(Arc::from(display));
+    let parsed = rendering.into_parsed_file(ArcStr::from(display));
     parity_k8s::build(vec![parsed], env);
 }
 
-fn read_error(display: Arc<str>, error: &parity_source::SourceError) -> Diagnostic {
+fn read_error(display: ArcStr, error: &parity_source::SourceError) -> Diagnostic {
     let (line, column) = error.position().unwrap_or((0, 0));
     let message = match error {
         parity_source::SourceError::Io { source, .. } => format!("cannot read file: {source}"),

@@ -3,8 +3,8 @@
 //!
 //! (The YAML tree and the compose loader have their own no-panic properties in their crates.)
 
+use parity_model::ArcStr;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use parity::{Environment, Finding, Policy, Side};
 use proptest::prelude::*;
@@ -133,7 +133,7 @@ fn manifests(specs: &[Spec]) -> String {
 
 fn environment(display: &str, text: &str) -> Environment {
     let mut env = Environment::new(display);
-    let parsed = parity_k8s::parse_file(Arc::from(format!("{display}/all.yaml")), text);
+    let parsed = parity_k8s::parse_file(ArcStr::from(format!("{display}/all.yaml")), text);
     parity_k8s::build(vec![parsed], &mut env);
     env
 }
@@ -195,7 +195,7 @@ proptest! {
             prop_assert_eq!(&*diagnostic.origin.file, "prod/all.yaml");
             prop_assert!(diagnostic.origin.line <= lines, "{:?}", diagnostic);
         }
-        let _ = parity_k8s::parse_file_if_manifest(Arc::from("prod/all.yaml"), &text);
+        let _ = parity_k8s::parse_file_if_manifest(ArcStr::from("prod/all.yaml"), &text);
         let _ = parity::diff(&env, &env, &Policy::builtin());
     }
 

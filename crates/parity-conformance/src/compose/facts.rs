@@ -126,7 +126,7 @@ pub fn parity_facts(
                 };
                 let source = match (volume.kind, &volume.source) {
                     (VolumeKind::Bind, Some(source)) => {
-                        let file = volume.origin.file.as_ref();
+                        let file = volume.origin.file.as_str();
                         let base = if given.iter().any(|given| given == file) {
                             project_dir.to_path_buf()
                         } else {

@@ -7,9 +7,9 @@
 //! that share files are overlays of one base: they are different environments, and merging them
 //! into one would report drift between them, so they are refused with an error naming them.
 
+use parity_model::ArcStr;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, Origin};
 
@@ -75,7 +75,7 @@ pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> Folde
         let read: HashSet<PathBuf> = rendering
             .sources
             .iter()
-            .map(|source| canonical(Path::new(source.as_ref())))
+            .map(|source| canonical(Path::new(source.as_str())))
             .collect();
         builds.push((file.clone(), rendering, read));
     }
@@ -125,7 +125,7 @@ pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> Folde
             names.join(", ")
         );
         plan.diagnostics.push(Diagnostic::error(
-            Origin::file(Arc::from(root.display().to_string())),
+            Origin::file(ArcStr::from(root.display().to_string())),
             message,
         ));
         return plan;
@@ -141,7 +141,7 @@ pub fn plan_folder(root: &Path, files: &[PathBuf], max_file_bytes: u64) -> Folde
         plan.files_read
             .extend(rendering.sources.iter().map(|source| source.to_string()));
         plan.built
-            .push(rendering.into_parsed_file(Arc::from(file.display().to_string())));
+            .push(rendering.into_parsed_file(ArcStr::from(file.display().to_string())));
     }
     plan
 }

@@ -24,9 +24,9 @@ mod refs;
 mod transform;
 mod tree;
 
+use parity_model::ArcStr;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use parity_model::{Diagnostic, Origin};
 use parity_source::yaml::{self, Node, Value};
@@ -61,7 +61,7 @@ pub struct Rendering {
     /// number (see [`Rendering::origin`]); use values, not positions, when comparing.
     pub objects: Vec<Node>,
     /// The files read, by file number.
-    pub sources: Vec<Arc<str>>,
+    pub sources: Vec<ArcStr>,
     /// Errors, warnings and notes, with real file, line and column.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -72,13 +72,13 @@ impl Rendering {
         let (index, line) = position::decode(node.line);
         match self.sources.get(index) {
             Some(file) => Origin::new(file.clone(), line, node.column),
-            None => Origin::new(Arc::from("<kustomize>"), line, node.column),
+            None => Origin::new(ArcStr::from("<kustomize>"), line, node.column),
         }
     }
 
     /// The rendered objects as parity reads Kubernetes objects, reported as coming from
     /// `display` (the kustomization) where no better position exists.
-    pub fn into_parsed_file(self, display: Arc<str>) -> ParsedFile {
+    pub fn into_parsed_file(self, display: ArcStr) -> ParsedFile {
         let mut diagnostics = self.diagnostics;
         let mut objects: Vec<K8sObject> = Vec::new();
         {
@@ -306,7 +306,7 @@ const MAX_NESTING: usize = 64;
 pub(crate) struct Builder {
     boundary: PathBuf,
     max_file_bytes: u64,
-    sources: Vec<Arc<str>>,
+    sources: Vec<ArcStr>,
     source_index: HashMap<PathBuf, usize>,
     diagnostics: Vec<Diagnostic>,
     /// Canonical folders of the kustomizations being built, to stop cycles.
@@ -318,7 +318,7 @@ impl Builder {
         let (index, line) = position::decode(at.line);
         match self.sources.get(index) {
             Some(file) => Origin::new(file.clone(), line, at.column),
-            None => Origin::new(Arc::from("<kustomize>"), line, at.column),
+            None => Origin::new(ArcStr::from("<kustomize>"), line, at.column),
         }
     }
 
@@ -342,18 +342,18 @@ impl Builder {
         match at {
             Some(at) => self.error(at, message),
             None => self.diagnostics.push(Diagnostic::error(
-                Origin::file(Arc::from(path.display().to_string())),
+                Origin::file(ArcStr::from(path.display().to_string())),
                 message,
             )),
         }
     }
 
     /// The displayed name of file number `index`.
-    fn file_name(&self, index: usize) -> Arc<str> {
+    fn file_name(&self, index: usize) -> ArcStr {
         self.sources
             .get(index)
             .cloned()
-            .unwrap_or_else(|| Arc::from("<kustomize>"))
+            .unwrap_or_else(|| ArcStr::from("<kustomize>"))
     }
 
     /// The file number of `path` (as displayed), registering it.
@@ -364,7 +364,7 @@ impl Builder {
         if self.sources.len() == position::MAX_FILES {
             // Positions carry at most this many file numbers; later files share the last one.
             self.diagnostics.push(Diagnostic::warning(
-                Origin::file(Arc::from(path.display().to_string())),
+                Origin::file(ArcStr::from(path.display().to_string())),
                 format!(
                     "this build reads more than {} files: positions in the files after this one may name the wrong file",
                     position::MAX_FILES
@@ -372,7 +372,7 @@ impl Builder {
             ));
         }
         let index = self.sources.len().min(position::MAX_FILES);
-        self.sources.push(Arc::from(path.display().to_string()));
+        self.sources.push(ArcStr::from(path.display().to_string()));
         self.source_index.insert(path.to_owned(), index);
         index
     }
@@ -648,7 +648,7 @@ impl Builder {
             .sources
             .get(index)
             .cloned()
-            .unwrap_or_else(|| Arc::from(""));
+            .unwrap_or_else(|| ArcStr::from(""));
         for warning in &stream.warnings {
             let origin = Origin::new(file.clone(), warning.line, warning.column);
             self.diagnostics.push(Diagnostic::warning(

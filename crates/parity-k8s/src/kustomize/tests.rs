@@ -166,7 +166,7 @@ fn every_field_points_at_the_file_that_wrote_it() {
     assert_eq!(reference.as_str(), Some(name.as_str()));
 
     // Read as parity's objects, the origins are real files and lines.
-    let parsed = rendering.into_parsed_file(Arc::from("prod/kustomization.yaml"));
+    let parsed = rendering.into_parsed_file(ArcStr::from("prod/kustomization.yaml"));
     let names: Vec<&str> = parsed
         .objects()
         .iter()

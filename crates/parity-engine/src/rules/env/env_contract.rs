@@ -131,7 +131,7 @@ mod tests {
     #[test]
     fn keys_no_prod_workload_sets_fire_once_at_the_contract_line() {
         let mut local = environment(Vec::new());
-        let file: std::sync::Arc<str> = "local/.env.example".into();
+        let file: parity_model::ArcStr = "local/.env.example".into();
         local.env_contract = Some(Contract {
             file: file.clone(),
             keys: ["DATABASE_URL", "STRIPE_WEBHOOK_SECRET", "DEBUG"]

@@ -129,7 +129,7 @@ mod tests {
                 origin: at(24),
             },
         ];
-        let file: std::sync::Arc<str> = "local/.env.example".into();
+        let file: parity_model::ArcStr = "local/.env.example".into();
         local.env_contract = Some(EnvContract {
             file: file.clone(),
             keys: vec![("DATABASE_URL".into(), Origin::new(file, 1, 1))],

@@ -18,12 +18,12 @@ pub struct Connection {
     pub var: String,
     /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
     /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
-    pub engine: Option<String>,
+    pub engine: Option<&'static str>,
     /// The parsed URL; `None` for an embedded database, which has no host.
     pub url: Option<ConnectionUrl>,
     /// For a value only partly known before deploy: the references of its unknown parts
-    /// (`aws_db_instance.main.address`), in order. Empty for a literal value.
-    pub references: Vec<String>,
+    /// (`aws_db_instance.main.address`), in order. Empty (no allocation) for a literal value.
+    pub references: Box<[String]>,
     /// Where the env var is set.
     pub origin: Origin,
 }
@@ -31,10 +31,7 @@ pub struct Connection {
 impl Connection {
     /// The first host of the URL, when there is one.
     pub fn host(&self) -> Option<&str> {
-        self.url
-            .as_ref()
-            .and_then(ConnectionUrl::host)
-            .map(|host| host.host.as_str())
+        self.url.as_ref().map(|url| url.host().host)
     }
 
     /// Whether one of the value's deploy-time references names `backing` (see
@@ -158,13 +155,13 @@ pub fn read_connections(service: &mut crate::Service) {
                         (
                             parse_connection_url(value),
                             embedded_database(value),
-                            Vec::new(),
+                            Box::default(),
                         )
                     }
                 };
                 let (engine, url) = match parsed {
-                    Some(url) => (url.engine().map(str::to_owned), Some(url)),
-                    None => (Some(embedded?.to_owned()), None),
+                    Some(url) => (url.engine(), Some(url)),
+                    None => (Some(embedded?), None),
                 };
                 Some(Connection {
                     var: var.name.clone(),
@@ -305,7 +302,7 @@ mod tests {
         let found: Vec<(&str, Option<&str>, Option<&str>)> = linked.containers[0]
             .connections
             .iter()
-            .map(|c| (c.var.as_str(), c.engine.as_deref(), c.host()))
+            .map(|c| (c.var.as_str(), c.engine, c.host()))
             .collect();
         assert_eq!(
             found,
@@ -389,8 +386,8 @@ mod tests {
             panic!("api is a service");
         };
         let connection = &linked.containers[0].connections[0];
-        assert_eq!(connection.engine.as_deref(), Some("postgres"));
-        assert_eq!(connection.references, ["aws_db_instance.main.address"]);
+        assert_eq!(connection.engine, Some("postgres"));
+        assert_eq!(*connection.references, ["aws_db_instance.main.address"]);
         let Some(Node::Backing(main)) = graph.node(db) else {
             panic!("db is a backing service");
         };

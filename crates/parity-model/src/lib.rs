@@ -52,7 +52,7 @@ pub use suppression::{InlineIgnore, SuppressedFinding, Suppression, SuppressionK
 pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};
 pub use topology::{Topology, TopologyService};
 pub use url::{
-    ConnectionUrl, UrlHost, embedded_database, engine_of_scheme, is_embedded_engine,
+    ConnectionUrl, UrlHost, UrlHosts, embedded_database, engine_of_scheme, is_embedded_engine,
     is_loopback_host, mask_url_password, parse_connection_url, parse_host_port,
     parse_partial_connection_url, partial_embedded_database,
 };

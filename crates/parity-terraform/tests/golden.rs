@@ -86,7 +86,7 @@ fn dump(env: &Environment) -> String {
                             out,
                             "    connection {} engine {} host {}",
                             connection.var,
-                            connection.engine.as_deref().unwrap_or("-"),
+                            connection.engine.unwrap_or("-"),
                             connection.host().unwrap_or("-")
                         );
                     }
@@ -200,7 +200,7 @@ fn example_app() {
     );
     let connection = &api.containers[0].connections[0];
     assert_eq!(
-        (connection.var.as_str(), connection.engine.as_deref()),
+        (connection.var.as_str(), connection.engine),
         ("DATABASE_URL", Some("postgres"))
     );
     assert_eq!(

@@ -104,12 +104,12 @@ fn loopback_reference(
         return None;
     }
     if let Some(url) = url {
-        let host = url.host()?;
-        if !is_loopback_host(&host.host) || is_unspecified(&host.host) {
+        let host = url.host();
+        if !is_loopback_host(host.host) || is_unspecified(host.host) {
             return None;
         }
         return Some(Reference {
-            host: host.host.clone(),
+            host: host.host.to_owned(),
             port: url.effective_port(),
         });
     }
@@ -149,13 +149,13 @@ fn partial_loopback_reference(
         return None;
     }
     let url = url?;
-    let host = url.host()?;
-    if !is_loopback_host(&host.host) || is_unspecified(&host.host) {
+    let host = url.host();
+    if !is_loopback_host(host.host) || is_unspecified(host.host) {
         return None;
     }
     let port_unknown = host.port.is_none() && text.expose_template().contains(":${");
     Some(Reference {
-        host: host.host.clone(),
+        host: host.host.to_owned(),
         port: if port_unknown {
             None
         } else {

@@ -242,9 +242,11 @@ pub fn link_read_connections(graph: &mut ResourceGraph) {
 /// The service name a cluster DNS name starts with: `db` for `db`, `db.shop` and
 /// `db.shop.svc.cluster.local`. Other dotted names (`db.example.com`) are kept whole.
 fn service_host_name(host: &str) -> &str {
-    let labels: Vec<&str> = host.split('.').collect();
-    let cluster_name = labels.len() == 2 || labels.get(2).is_some_and(|label| *label == "svc");
-    match labels.first() {
+    // Called for every connection: the labels are walked, not collected.
+    let mut labels = host.split('.');
+    let (first, second, third) = (labels.next(), labels.next(), labels.next());
+    let cluster_name = (second.is_some() && third.is_none()) || third == Some("svc");
+    match first {
         Some(first) if cluster_name => first,
         _ => host,
     }

@@ -31,7 +31,7 @@ pub struct UrlHost<'a> {
 ///
 /// Read through its methods ([`scheme`](Self::scheme), [`user`](Self::user),
 /// [`host`](Self::host), [`hosts`](Self::hosts), [`path`](Self::path)): the model keeps one per
-/// connection setting of every container, so the parts share one allocation (docs/performance.md).
+/// connection setting of every container, so the parts share one allocation.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ConnectionUrl {
     /// The scheme, the user, the path and the hosts, back to back.

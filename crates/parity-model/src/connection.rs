@@ -16,11 +16,9 @@ use crate::{
 pub struct Connection {
     /// The env var holding it.
     pub var: String,
-    /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
-    /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
-    pub engine: Option<&'static str>,
-    /// The parsed URL; `None` for an embedded database, which has no host.
-    pub url: Option<ConnectionUrl>,
+    /// What the value names: a URL, or an embedded database. Read through
+    /// [`url`](Self::url) and [`engine`](Self::engine).
+    pub target: ConnectionTarget,
     /// For a value only partly known before deploy: the references of its unknown parts
     /// (`aws_db_instance.main.address`), in order. Empty (no allocation) for a literal value.
     pub references: Box<[String]>,
@@ -28,10 +26,37 @@ pub struct Connection {
     pub origin: Origin,
 }
 
+/// What a [`Connection`]'s value names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionTarget {
+    /// A server, by URL (`postgres://db:5432/shop`).
+    Url(ConnectionUrl),
+    /// An embedded database (`./data/app.db`, `jdbc:h2:mem:test`): its engine (`sqlite`, `h2`,
+    /// `hsqldb`, `derby` or `memory`).
+    Embedded(&'static str),
+}
+
 impl Connection {
+    /// The parsed URL; `None` for an embedded database, which has no host.
+    pub fn url(&self) -> Option<&ConnectionUrl> {
+        match &self.target {
+            ConnectionTarget::Url(url) => Some(url),
+            ConnectionTarget::Embedded(_) => None,
+        }
+    }
+
+    /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
+    /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
+    pub fn engine(&self) -> Option<&'static str> {
+        match &self.target {
+            ConnectionTarget::Url(url) => url.engine(),
+            ConnectionTarget::Embedded(engine) => Some(engine),
+        }
+    }
+
     /// The first host of the URL, when there is one.
     pub fn host(&self) -> Option<&str> {
-        self.url.as_ref().map(|url| url.host().host)
+        self.url().map(|url| url.host().host)
     }
 
     /// Whether one of the value's deploy-time references names `backing` (see
@@ -159,14 +184,13 @@ pub fn read_connections(service: &mut crate::Service) {
                         )
                     }
                 };
-                let (engine, url) = match parsed {
-                    Some(url) => (url.engine(), Some(url)),
-                    None => (Some(embedded?), None),
+                let target = match parsed {
+                    Some(url) => ConnectionTarget::Url(url),
+                    None => ConnectionTarget::Embedded(embedded?),
                 };
                 Some(Connection {
                     var: var.name.clone(),
-                    engine,
-                    url,
+                    target,
                     references,
                     origin: var.origin.clone(),
                 })
@@ -304,7 +328,7 @@ mod tests {
         let found: Vec<(&str, Option<&str>, Option<&str>)> = linked.containers[0]
             .connections
             .iter()
-            .map(|c| (c.var.as_str(), c.engine, c.host()))
+            .map(|c| (c.var.as_str(), c.engine(), c.host()))
             .collect();
         assert_eq!(
             found,
@@ -388,7 +412,7 @@ mod tests {
             panic!("api is a service");
         };
         let connection = &linked.containers[0].connections[0];
-        assert_eq!(connection.engine, Some("postgres"));
+        assert_eq!(connection.engine(), Some("postgres"));
         assert_eq!(*connection.references, ["aws_db_instance.main.address"]);
         let Some(Node::Backing(main)) = graph.node(db) else {
             panic!("db is a backing service");

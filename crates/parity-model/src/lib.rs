@@ -29,7 +29,8 @@ mod url;
 
 pub use baseline::{BaselineEntry, BaselineStatus};
 pub use connection::{
-    Connection, link_connections, link_read_connections, read_connections, reference_address,
+    Connection, ConnectionTarget, link_connections, link_read_connections, read_connections,
+    reference_address,
 };
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};

@@ -216,7 +216,12 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// The canonical engine a URL scheme names (`postgresql+asyncpg` → `postgres`), when known.
 pub fn engine_of_scheme(scheme: &str) -> Option<&'static str> {
-    let scheme = scheme.to_ascii_lowercase();
+    // A parsed URL's scheme is lower-cased already ([`ConnectionUrl::engine`] is asked often).
+    let scheme = if scheme.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(scheme.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(scheme)
+    };
     // SQLAlchemy writes `dialect+driver`; MongoDB's `+srv` is a lookup mode, not a driver.
     let base = scheme.split('+').next().unwrap_or(&scheme);
     Some(match base {

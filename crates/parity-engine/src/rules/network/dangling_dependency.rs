@@ -142,8 +142,7 @@ impl Rule for DanglingDependency {
                         if var.value.known().is_none() {
                             continue;
                         }
-                        let Some(url) = connection.and_then(|connection| connection.url.as_ref())
-                        else {
+                        let Some(url) = connection.and_then(parity_model::Connection::url) else {
                             continue;
                         };
                         for url_host in url.hosts() {

@@ -199,7 +199,7 @@ impl LoopbackReference {
             let mut reported = BTreeSet::new();
             for container in &service.containers {
                 for (var, connection) in env_connections(container) {
-                    let url = connection.and_then(|connection| connection.url.as_ref());
+                    let url = connection.and_then(parity_model::Connection::url);
                     let reference = match &var.value {
                         EnvValue::Partial(text) => partial_loopback_reference(&var.name, text, url),
                         other => other.known().and_then(|value| {
@@ -284,7 +284,7 @@ impl LoopbackReference {
                 let Some(value) = var.value.known() else {
                     continue;
                 };
-                let url = connection.and_then(|connection| connection.url.as_ref());
+                let url = connection.and_then(parity_model::Connection::url);
                 let Some(reference) =
                     loopback_reference(&var.name, value.expose(), url, &container.env)
                 else {

@@ -36,36 +36,36 @@ pub struct UrlHost<'a> {
 pub struct ConnectionUrl {
     /// The scheme, the user, the path and the hosts, back to back.
     text: Box<str>,
-    /// Where the scheme ends and the user starts in `text`.
-    scheme_end: u32,
+    /// Where the scheme ends and the user starts in `text` (a scheme is known text, at most
+    /// 4096 bytes).
+    scheme_end: u16,
     /// Where the user ends and the path starts; an empty user is no user (one is never written
     /// empty).
     user_end: u32,
     /// Where the path ends and the first host starts.
     path_end: u32,
     has_password: bool,
-    hosts: HostSpans,
+    /// The first host's port. The first host runs from `path_end` to the end of the text, or to
+    /// the start of the second.
+    first_port: Option<u16>,
+    /// The hosts after the first (rare: MongoDB lists), each one's start in the text (it ends
+    /// where the next starts) and port. Boxed twice so that one host costs 8 bytes, not 16.
+    more_hosts: Option<Box<Box<[HostSpan]>>>,
 }
 
-/// Where each host of a [`ConnectionUrl`] is in its text, and its port.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum HostSpans {
-    /// One host (nearly every URL): the rest of the text after the path, and its port.
-    One(Option<u16>),
-    /// Several hosts: each one's start in the text (it ends where the next starts) and port.
-    Many(Box<[(u32, Option<u16>)]>),
-}
+/// Where a host after the first starts in a [`ConnectionUrl`]'s text, and its port.
+type HostSpan = (u32, Option<u16>);
 
 impl ConnectionUrl {
     /// The scheme, lower-cased (`postgres`, `redis`, `amqp`, `http`, ...), without a `jdbc:`
     /// prefix.
     pub fn scheme(&self) -> &str {
-        self.slice(0, self.scheme_end)
+        self.slice(0, self.scheme_end.into())
     }
 
     /// The user name, when written. The password is deliberately not kept.
     pub fn user(&self) -> Option<&str> {
-        let user = self.slice(self.scheme_end, self.user_end);
+        let user = self.slice(self.scheme_end.into(), self.user_end);
         (!user.is_empty()).then_some(user)
     }
 
@@ -108,29 +108,27 @@ impl ConnectionUrl {
         is_loopback_host(self.host().host)
     }
 
+    fn more_hosts(&self) -> &[HostSpan] {
+        self.more_hosts.as_deref().map_or(&[], |more| more)
+    }
+
     fn host_count(&self) -> usize {
-        match &self.hosts {
-            HostSpans::One(_) => 1,
-            HostSpans::Many(spans) => spans.len(),
-        }
+        1 + self.more_hosts().len()
     }
 
     fn host_at(&self, index: usize) -> Option<UrlHost<'_>> {
-        let end_of_text = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
-        match &self.hosts {
-            HostSpans::One(port) => (index == 0).then(|| UrlHost {
-                host: self.slice(self.path_end, end_of_text),
-                port: *port,
-            }),
-            HostSpans::Many(spans) => {
-                let &(start, port) = spans.get(index)?;
-                let end = spans.get(index + 1).map_or(end_of_text, |(next, _)| *next);
-                Some(UrlHost {
-                    host: self.slice(start, end),
-                    port,
-                })
-            }
-        }
+        let more = self.more_hosts();
+        let (start, port) = match index.checked_sub(1) {
+            None => (self.path_end, self.first_port),
+            Some(index) => *more.get(index)?,
+        };
+        let end = more
+            .get(index)
+            .map_or(self.text.len(), |(next, _)| *next as usize);
+        Some(UrlHost {
+            host: self.text.get(start as usize..end).unwrap_or_default(),
+            port,
+        })
     }
 
     fn slice(&self, start: u32, end: u32) -> &str {
@@ -422,7 +420,7 @@ fn parse_url(text: &str, holes: &[&str]) -> Option<ConnectionUrl> {
     // longer than the value only for a partial one.
     let mut out = String::with_capacity(text.len());
     out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
-    let scheme_end = offset(&out)?;
+    let scheme_end = u16::try_from(out.len()).ok()?;
     push_restored(&mut out, user, holes, false);
     let user_end = offset(&out)?;
     push_restored(&mut out, path, holes, false);
@@ -437,18 +435,16 @@ fn parse_url(text: &str, holes: &[&str]) -> Option<ConnectionUrl> {
         spans.push((offset(&out)?, port));
         push_restored(&mut out, host?, holes, true);
     }
-    let hosts = match spans.as_slice() {
-        [] => return None,
-        [(_, port)] => HostSpans::One(*port),
-        _ => HostSpans::Many(spans.into_boxed_slice()),
-    };
+    let (&(_, first_port), more) = spans.split_first()?;
+    let more_hosts = (!more.is_empty()).then(|| Box::new(Box::from(more)));
     Some(ConnectionUrl {
         text: out.into_boxed_str(),
         scheme_end,
         user_end,
         path_end,
         has_password,
-        hosts,
+        first_port,
+        more_hosts,
     })
 }
 

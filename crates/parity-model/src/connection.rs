@@ -18,25 +18,47 @@ use crate::{
 pub struct Connection {
     /// The env var holding it (shared with the var's name).
     pub var: ArcStr,
-    /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
-    /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
-    pub engine: Option<String>,
-    /// The parsed URL; `None` for an embedded database, which has no host.
-    pub url: Option<ConnectionUrl>,
+    /// What the value names: a URL, or an embedded database. Read through
+    /// [`url`](Self::url) and [`engine`](Self::engine).
+    pub target: ConnectionTarget,
     /// For a value only partly known before deploy: the references of its unknown parts
-    /// (`aws_db_instance.main.address`), in order. Empty for a literal value.
-    pub references: Vec<String>,
+    /// (`aws_db_instance.main.address`), in order. Empty (no allocation) for a literal value.
+    pub references: Box<[String]>,
     /// Where the env var is set.
     pub origin: Origin,
 }
 
+/// What a [`Connection`]'s value names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionTarget {
+    /// A server, by URL (`postgres://db:5432/shop`).
+    Url(ConnectionUrl),
+    /// An embedded database (`./data/app.db`, `jdbc:h2:mem:test`): its engine (`sqlite`, `h2`,
+    /// `hsqldb`, `derby` or `memory`).
+    Embedded(&'static str),
+}
+
 impl Connection {
+    /// The parsed URL; `None` for an embedded database, which has no host.
+    pub fn url(&self) -> Option<&ConnectionUrl> {
+        match &self.target {
+            ConnectionTarget::Url(url) => Some(url),
+            ConnectionTarget::Embedded(_) => None,
+        }
+    }
+
+    /// The engine: from the URL scheme (`postgres`, `redis`, `rabbitmq`, ...) or the embedded
+    /// database (`sqlite`, `h2`, ...). `None` for URLs of no known engine (`http://api:8080`).
+    pub fn engine(&self) -> Option<&'static str> {
+        match &self.target {
+            ConnectionTarget::Url(url) => url.engine(),
+            ConnectionTarget::Embedded(engine) => Some(engine),
+        }
+    }
+
     /// The first host of the URL, when there is one.
     pub fn host(&self) -> Option<&str> {
-        self.url
-            .as_ref()
-            .and_then(ConnectionUrl::host)
-            .map(|host| host.host.as_str())
+        self.url().map(|url| url.host().host)
     }
 
     /// Whether one of the value's deploy-time references names `backing` (see
@@ -160,18 +182,17 @@ pub fn read_connections(service: &mut crate::Service) {
                         (
                             parse_connection_url(value),
                             embedded_database(value),
-                            Vec::new(),
+                            Box::default(),
                         )
                     }
                 };
-                let (engine, url) = match parsed {
-                    Some(url) => (url.engine().map(str::to_owned), Some(url)),
-                    None => (Some(embedded?.to_owned()), None),
+                let target = match parsed {
+                    Some(url) => ConnectionTarget::Url(url),
+                    None => ConnectionTarget::Embedded(embedded?),
                 };
                 Some(Connection {
                     var: var.name.clone(),
-                    engine,
-                    url,
+                    target,
                     references,
                     origin: var.origin.clone(),
                 })
@@ -247,9 +268,11 @@ pub fn link_read_connections(graph: &mut ResourceGraph) {
 /// The service name a cluster DNS name starts with: `db` for `db`, `db.shop` and
 /// `db.shop.svc.cluster.local`. Other dotted names (`db.example.com`) are kept whole.
 fn service_host_name(host: &str) -> &str {
-    let labels: Vec<&str> = host.split('.').collect();
-    let cluster_name = labels.len() == 2 || labels.get(2).is_some_and(|label| *label == "svc");
-    match labels.first() {
+    // Called for every connection: the labels are walked, not collected.
+    let mut labels = host.split('.');
+    let (first, second, third) = (labels.next(), labels.next(), labels.next());
+    let cluster_name = (second.is_some() && third.is_none()) || third == Some("svc");
+    match first {
         Some(first) if cluster_name => first,
         _ => host,
     }
@@ -307,7 +330,7 @@ mod tests {
         let found: Vec<(&str, Option<&str>, Option<&str>)> = linked.containers[0]
             .connections
             .iter()
-            .map(|c| (c.var.as_str(), c.engine.as_deref(), c.host()))
+            .map(|c| (c.var.as_str(), c.engine(), c.host()))
             .collect();
         assert_eq!(
             found,
@@ -392,8 +415,8 @@ mod tests {
             panic!("api is a service");
         };
         let connection = &linked.containers[0].connections[0];
-        assert_eq!(connection.engine.as_deref(), Some("postgres"));
-        assert_eq!(connection.references, ["aws_db_instance.main.address"]);
+        assert_eq!(connection.engine(), Some("postgres"));
+        assert_eq!(*connection.references, ["aws_db_instance.main.address"]);
         let Some(Node::Backing(main)) = graph.node(db) else {
             panic!("db is a backing service");
         };

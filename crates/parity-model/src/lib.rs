@@ -33,7 +33,8 @@ mod url;
 pub use arcstr::ArcStr;
 pub use baseline::{BaselineEntry, BaselineStatus};
 pub use connection::{
-    Connection, link_connections, link_read_connections, read_connections, reference_address,
+    Connection, ConnectionTarget, link_connections, link_read_connections, read_connections,
+    reference_address,
 };
 pub use diagnostic::{Diagnostic, DiagnosticLevel};
 pub use env::{EnvSource, EnvValue, EnvVar};
@@ -57,7 +58,7 @@ pub use suppression::{InlineIgnore, SuppressedFinding, Suppression, SuppressionK
 pub use text::{REDACTED, SensitiveText, looks_secret_key, looks_secret_value};
 pub use topology::{Topology, TopologyService};
 pub use url::{
-    ConnectionUrl, UrlHost, embedded_database, engine_of_scheme, is_embedded_engine,
+    ConnectionUrl, UrlHost, UrlHosts, embedded_database, engine_of_scheme, is_embedded_engine,
     is_loopback_host, mask_url_password, parse_connection_url, parse_host_port,
     parse_partial_connection_url, partial_embedded_database,
 };

@@ -79,7 +79,7 @@ impl PartialText {
             || text
                 .known_parts()
                 .any(|part| looks_secret_value(part).is_some())
-            || parse_partial_connection_url(&text).is_some_and(|url| url.has_password);
+            || parse_partial_connection_url(&text).is_some_and(|url| url.has_password());
         text.shown = if text.sensitive {
             REDACTED.to_owned()
         } else {

@@ -11,13 +11,15 @@
 //! [`parse_partial_connection_url`], which reads what is known and keeps the unknown parts as
 //! `${reference}`.
 
+use std::fmt;
+
 use crate::partial::{PartialText, TextPart};
 
-/// One `host[:port]` of a connection URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UrlHost {
+/// One `host[:port]` of a connection URL, borrowed from its [`ConnectionUrl`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct UrlHost<'a> {
     /// Host name or IP address, lower-cased; IPv6 addresses without their brackets.
-    pub host: String,
+    pub host: &'a str,
     /// The port, when written.
     pub port: Option<u16>,
 }
@@ -26,44 +28,151 @@ pub struct UrlHost {
 ///
 /// Several hosts separated by commas are accepted because MongoDB and some Redis/Kafka clients
 /// take them (`mongodb://a:27017,b:27017/app`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Read through its methods ([`scheme`](Self::scheme), [`user`](Self::user),
+/// [`host`](Self::host), [`hosts`](Self::hosts), [`path`](Self::path)): the model keeps one per
+/// connection setting of every container, so the parts share one allocation.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ConnectionUrl {
-    /// The scheme, lower-cased (`postgres`, `redis`, `amqp`, `http`, ...), without a `jdbc:`
-    /// prefix.
-    pub scheme: String,
-    /// The user name, when written. The password is deliberately not kept.
-    pub user: Option<String>,
-    /// Whether a password was written in the URL.
-    pub has_password: bool,
-    /// The hosts, at least one.
-    pub hosts: Vec<UrlHost>,
-    /// The path after the hosts without its leading `/` (a database name, a vhost), possibly empty.
-    pub path: String,
+    /// The scheme, the user, the path and the hosts, back to back.
+    text: Box<str>,
+    /// Where the scheme ends and the user starts in `text` (a scheme is known text, at most
+    /// 4096 bytes).
+    scheme_end: u16,
+    /// Where the user ends and the path starts; an empty user is no user (one is never written
+    /// empty).
+    user_end: u32,
+    /// Where the path ends and the first host starts.
+    path_end: u32,
+    has_password: bool,
+    /// The first host's port. The first host runs from `path_end` to the end of the text, or to
+    /// the start of the second.
+    first_port: Option<u16>,
+    /// The hosts after the first (rare: MongoDB lists), each one's start in the text (it ends
+    /// where the next starts) and port. Boxed twice so that one host costs 8 bytes, not 16.
+    more_hosts: Option<Box<Box<[HostSpan]>>>,
 }
 
+/// Where a host after the first starts in a [`ConnectionUrl`]'s text, and its port.
+type HostSpan = (u32, Option<u16>);
+
 impl ConnectionUrl {
-    /// The first host.
-    pub fn host(&self) -> Option<&UrlHost> {
-        self.hosts.first()
+    /// The scheme, lower-cased (`postgres`, `redis`, `amqp`, `http`, ...), without a `jdbc:`
+    /// prefix.
+    pub fn scheme(&self) -> &str {
+        self.slice(0, self.scheme_end.into())
+    }
+
+    /// The user name, when written. The password is deliberately not kept.
+    pub fn user(&self) -> Option<&str> {
+        let user = self.slice(self.scheme_end.into(), self.user_end);
+        (!user.is_empty()).then_some(user)
+    }
+
+    /// Whether a password was written in the URL.
+    pub fn has_password(&self) -> bool {
+        self.has_password
+    }
+
+    /// The path after the hosts without its leading `/` (a database name, a vhost), possibly
+    /// empty.
+    pub fn path(&self) -> &str {
+        self.slice(self.user_end, self.path_end)
+    }
+
+    /// The first host (there is at least one).
+    pub fn host(&self) -> UrlHost<'_> {
+        self.host_at(0).unwrap_or(UrlHost {
+            host: "",
+            port: None,
+        })
+    }
+
+    /// The hosts, in the order written; at least one.
+    pub fn hosts(&self) -> UrlHosts<'_> {
+        UrlHosts { url: self, next: 0 }
     }
 
     /// The canonical engine the scheme names (`postgres` for `postgresql+asyncpg`), when known.
     pub fn engine(&self) -> Option<&'static str> {
-        engine_of_scheme(&self.scheme)
+        engine_of_scheme(self.scheme())
     }
 
     /// The first host's port as written, or the scheme's well-known default.
     pub fn effective_port(&self) -> Option<u16> {
-        self.host()
-            .and_then(|host| host.port)
-            .or_else(|| default_port(&self.scheme))
+        self.host().port.or_else(|| default_port(self.scheme()))
     }
 
     /// Whether the first host names this machine (see [`is_loopback_host`]).
     pub fn is_loopback(&self) -> bool {
-        self.host().is_some_and(|host| is_loopback_host(&host.host))
+        is_loopback_host(self.host().host)
+    }
+
+    fn more_hosts(&self) -> &[HostSpan] {
+        self.more_hosts.as_deref().map_or(&[], |more| more)
+    }
+
+    fn host_count(&self) -> usize {
+        1 + self.more_hosts().len()
+    }
+
+    fn host_at(&self, index: usize) -> Option<UrlHost<'_>> {
+        let more = self.more_hosts();
+        let (start, port) = match index.checked_sub(1) {
+            None => (self.path_end, self.first_port),
+            Some(index) => *more.get(index)?,
+        };
+        let end = more
+            .get(index)
+            .map_or(self.text.len(), |(next, _)| *next as usize);
+        Some(UrlHost {
+            host: self.text.get(start as usize..end).unwrap_or_default(),
+            port,
+        })
+    }
+
+    fn slice(&self, start: u32, end: u32) -> &str {
+        self.text
+            .get(start as usize..end as usize)
+            .unwrap_or_default()
     }
 }
+
+impl fmt::Debug for ConnectionUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionUrl")
+            .field("scheme", &self.scheme())
+            .field("user", &self.user())
+            .field("has_password", &self.has_password)
+            .field("hosts", &self.hosts().collect::<Vec<_>>())
+            .field("path", &self.path())
+            .finish()
+    }
+}
+
+/// The hosts of a [`ConnectionUrl`] ([`ConnectionUrl::hosts`]).
+#[derive(Debug, Clone)]
+pub struct UrlHosts<'a> {
+    url: &'a ConnectionUrl,
+    next: usize,
+}
+
+impl<'a> Iterator for UrlHosts<'a> {
+    type Item = UrlHost<'a>;
+
+    fn next(&mut self) -> Option<UrlHost<'a>> {
+        let host = self.url.host_at(self.next)?;
+        self.next += 1;
+        Some(host)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.url.host_count().saturating_sub(self.next);
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for UrlHosts<'_> {}
 
 /// Engines that run inside the application process or on its local disk.
 pub fn is_embedded_engine(engine: &str) -> bool {
@@ -105,7 +214,12 @@ pub fn is_loopback_host(host: &str) -> bool {
 
 /// The canonical engine a URL scheme names (`postgresql+asyncpg` → `postgres`), when known.
 pub fn engine_of_scheme(scheme: &str) -> Option<&'static str> {
-    let scheme = scheme.to_ascii_lowercase();
+    // A parsed URL's scheme is lower-cased already ([`ConnectionUrl::engine`] is asked often).
+    let scheme = if scheme.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(scheme.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(scheme)
+    };
     // SQLAlchemy writes `dialect+driver`; MongoDB's `+srv` is a lookup mode, not a driver.
     let base = scheme.split('+').next().unwrap_or(&scheme);
     Some(match base {
@@ -218,17 +332,23 @@ pub fn parse_partial_connection_url(text: &PartialText) -> Option<ConnectionUrl>
 const HOLE_OPEN: char = '\u{E000}';
 const HOLE_CLOSE: char = '\u{E001}';
 
-/// `text` with each hole written `${reference}`.
-fn restore_holes(text: &str, references: &[&str]) -> String {
-    if !text.contains(HOLE_OPEN) {
-        return text.to_owned();
-    }
-    let mut out = String::new();
+/// Appends `text` to `out` with each hole written `${reference}`, and the known text lower-cased
+/// when `lowercase` is set (a reference is kept as written).
+fn push_restored(out: &mut String, text: &str, references: &[&str], lowercase: bool) {
+    let push_known = |out: &mut String, known: &str| {
+        if lowercase {
+            out.extend(known.chars().map(|c| c.to_ascii_lowercase()));
+        } else {
+            out.push_str(known);
+        }
+    };
     let mut rest = text;
     while let Some(open) = rest.find(HOLE_OPEN) {
-        out.push_str(rest.get(..open).unwrap_or_default());
+        push_known(out, rest.get(..open).unwrap_or_default());
         let after = rest.get(open + HOLE_OPEN.len_utf8()..).unwrap_or_default();
         let Some(close) = after.find(HOLE_CLOSE) else {
+            // Not a hole: kept as it is, opening mark included.
+            rest = rest.get(open..).unwrap_or_default();
             break;
         };
         let reference = after
@@ -244,8 +364,7 @@ fn restore_holes(text: &str, references: &[&str]) -> String {
             .get(close + HOLE_CLOSE.len_utf8()..)
             .unwrap_or_default();
     }
-    out.push_str(rest);
-    out
+    push_known(out, rest);
 }
 
 /// Whether `text` holds something besides holes.
@@ -282,7 +401,6 @@ fn parse_url(text: &str, holes: &[&str]) -> Option<ConnectionUrl> {
         .strip_prefix('/')
         .unwrap_or_default();
     let path = path.split(['?', '#']).next().unwrap_or_default();
-    let path = restore_holes(path, holes);
     // The last `@` ends the userinfo: passwords may hold an unescaped `@`.
     let (userinfo, hosts) = match authority.rfind('@') {
         Some(at) => (
@@ -292,51 +410,59 @@ fn parse_url(text: &str, holes: &[&str]) -> Option<ConnectionUrl> {
         None => (None, authority),
     };
     let (user, has_password) = match userinfo {
-        None => (None, false),
+        None => ("", false),
         Some(info) => match info.split_once(':') {
-            Some((user, password)) => (non_empty(user), has_known_text(password)),
-            None => (non_empty(info), false),
+            Some((user, password)) => (user, has_known_text(password)),
+            None => (info, false),
         },
     };
-    let user = user.map(|user| restore_holes(&user, holes));
-    let mut parsed_hosts = Vec::new();
+    // One text: scheme, user, path, then the hosts (see `ConnectionUrl`). Restored holes make it
+    // longer than the value only for a partial one.
+    let mut out = String::with_capacity(text.len());
+    out.extend(scheme.chars().map(|c| c.to_ascii_lowercase()));
+    let scheme_end = u16::try_from(out.len()).ok()?;
+    push_restored(&mut out, user, holes, false);
+    let user_end = offset(&out)?;
+    push_restored(&mut out, path, holes, false);
+    let path_end = offset(&out)?;
+    let mut spans = Vec::new();
     for part in hosts.split(',') {
         let (host, port) = if holes.is_empty() {
             split_host_port(part)?
         } else {
             split_partial_host_port(part)?
         };
-        parsed_hosts.push(UrlHost {
-            host: restore_holes(&host?, holes),
-            port,
-        });
+        spans.push((offset(&out)?, port));
+        push_restored(&mut out, host?, holes, true);
     }
-    if parsed_hosts.is_empty() {
-        return None;
-    }
+    let (&(_, first_port), more) = spans.split_first()?;
+    let more_hosts = (!more.is_empty()).then(|| Box::new(Box::from(more)));
     Some(ConnectionUrl {
-        scheme: scheme.to_ascii_lowercase(),
-        user,
+        text: out.into_boxed_str(),
+        scheme_end,
+        user_end,
+        path_end,
         has_password,
-        hosts: parsed_hosts,
-        path,
+        first_port,
+        more_hosts,
     })
+}
+
+/// The length of `text` as an offset into a [`ConnectionUrl`]'s text; `None` past 4 GiB.
+fn offset(text: &str) -> Option<u32> {
+    u32::try_from(text.len()).ok()
 }
 
 /// [`split_host_port`] for a partial value: a port with an unknown part is `None`, and a colon
 /// inside a hole is not a port separator (holes hold only digits).
 #[allow(clippy::type_complexity)]
-fn split_partial_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
+fn split_partial_host_port(text: &str) -> Option<(Option<&str>, Option<u16>)> {
     match text.rsplit_once(':') {
         Some((host, port)) if port.contains(HOLE_OPEN) && !host.contains(':') => {
-            Some(((!host.is_empty()).then(|| host.to_ascii_lowercase()), None))
+            Some(((!host.is_empty()).then_some(host), None))
         }
         _ => split_host_port(text),
     }
-}
-
-fn non_empty(text: &str) -> Option<String> {
-    (!text.is_empty()).then(|| text.to_owned())
 }
 
 /// The engine of a value naming an embedded database: `sqlite:///data/app.db`,
@@ -384,7 +510,7 @@ pub fn parse_host_port(value: &str) -> Option<(String, Option<u16>)> {
         return None;
     }
     let (host, port) = split_host_port(value)?;
-    let host = host?;
+    let host = host?.to_ascii_lowercase();
     let valid = host
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
@@ -417,15 +543,16 @@ fn split_scheme(text: &str) -> Option<(&str, &str)> {
     Some((scheme, rest))
 }
 
-/// `host`, `host:port`, `[v6]`, `[v6]:port`; an empty host (unix socket URLs) is `None`.
+/// `host`, `host:port`, `[v6]`, `[v6]:port`, the host as written; an empty host (unix socket
+/// URLs) is `None`.
 #[allow(clippy::type_complexity)]
-fn split_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
+fn split_host_port(text: &str) -> Option<(Option<&str>, Option<u16>)> {
     if text.is_empty() {
         return Some((None, None));
     }
     if let Some(bracketed) = text.strip_prefix('[') {
         let close = bracketed.find(']')?;
-        let host = bracketed.get(..close)?.to_ascii_lowercase();
+        let host = bracketed.get(..close)?;
         let port = match bracketed.get(close + 1..)? {
             "" => None,
             rest => Some(rest.strip_prefix(':')?.parse().ok()?),
@@ -434,16 +561,16 @@ fn split_host_port(text: &str) -> Option<(Option<String>, Option<u16>)> {
     }
     match text.rsplit_once(':') {
         // Two colons and no brackets: a bare IPv6 address.
-        Some((host, _)) if host.contains(':') => Some((Some(text.to_ascii_lowercase()), None)),
+        Some((host, _)) if host.contains(':') => Some((Some(text), None)),
         Some((host, port)) => {
             let port = if port.is_empty() {
                 None
             } else {
                 Some(port.parse().ok()?)
             };
-            Some(((!host.is_empty()).then(|| host.to_ascii_lowercase()), port))
+            Some(((!host.is_empty()).then_some(host), port))
         }
-        None => Some((Some(text.to_ascii_lowercase()), None)),
+        None => Some((Some(text), None)),
     }
 }
 
@@ -506,8 +633,8 @@ mod tests {
     }
 
     fn first(url: &ConnectionUrl) -> (&str, Option<u16>) {
-        let host = url.host().unwrap();
-        (host.host.as_str(), host.port)
+        let host = url.host();
+        (host.host, host.port)
     }
 
     #[test]
@@ -515,23 +642,28 @@ mod tests {
         let pg = url("postgres://app:s3cret@DB.internal:6432/shop?sslmode=require");
         assert_eq!(pg.engine(), Some("postgres"));
         assert_eq!(first(&pg), ("db.internal", Some(6432)));
-        assert_eq!(pg.user.as_deref(), Some("app"));
-        assert!(pg.has_password);
-        assert_eq!(pg.path, "shop");
-        assert!(!format!("{pg:?}").contains("s3cret"));
+        assert_eq!(pg.user(), Some("app"));
+        assert!(pg.has_password());
+        assert_eq!(pg.path(), "shop");
+        let debug = format!("{pg:?}");
+        assert!(!debug.contains("s3cret"));
+        assert!(
+            debug.contains(r#"scheme: "postgres", user: Some("app")"#),
+            "{debug}"
+        );
 
         let plain = url("postgresql://db/shop");
-        assert_eq!((plain.user.as_deref(), plain.has_password), (None, false));
+        assert_eq!((plain.user(), plain.has_password()), (None, false));
         assert_eq!(plain.effective_port(), Some(5432));
 
         let user_only = url("mysql://reader@mysql:3306/app");
         assert_eq!(
-            (user_only.user.as_deref(), user_only.has_password),
+            (user_only.user(), user_only.has_password()),
             (Some("reader"), false)
         );
 
         let redis = url("redis://:hunter2@cache:6380/0");
-        assert!(redis.user.is_none() && redis.has_password);
+        assert!(redis.user().is_none() && redis.has_password());
         assert_eq!(redis.engine(), Some("redis"));
 
         let at_in_password = url("amqp://guest:p@ss@rabbit/vhost");
@@ -543,10 +675,17 @@ mod tests {
     #[test]
     fn drivers_replica_sets_and_ipv6() {
         let asyncpg = url("postgresql+asyncpg://u:p@pg/db");
-        assert_eq!(asyncpg.scheme, "postgresql+asyncpg");
+        assert_eq!(asyncpg.scheme(), "postgresql+asyncpg");
         assert_eq!(asyncpg.engine(), Some("postgres"));
         let mongo = url("mongodb://m1:27017,m2:27018/app?replicaSet=rs0");
-        assert_eq!(mongo.hosts.len(), 2);
+        assert_eq!(
+            mongo
+                .hosts()
+                .map(|host| (host.host, host.port))
+                .collect::<Vec<_>>(),
+            [("m1", Some(27017)), ("m2", Some(27018))]
+        );
+        assert_eq!((mongo.hosts().len(), mongo.path()), (2, "app"));
         assert_eq!(first(&mongo), ("m1", Some(27017)));
         let srv = url("mongodb+srv://cluster0.abc.mongodb.net/app");
         assert_eq!(srv.engine(), Some("mongodb"));
@@ -671,8 +810,8 @@ mod tests {
         .unwrap();
         assert_eq!(url.engine(), Some("postgres"));
         assert_eq!(first(&url), ("${aws_db_instance.main.address}", Some(5432)));
-        assert_eq!(url.path, "shop");
-        assert!(!url.has_password && !url.is_loopback());
+        assert_eq!(url.path(), "shop");
+        assert!(!url.has_password() && !url.is_loopback());
         // An unknown port falls back to the scheme's default; a known host is read as usual.
         let url = parse_partial_connection_url(&partial(&[
             ("redis://LOCALHOST:", true),
@@ -706,8 +845,8 @@ mod tests {
             ("aws_db_instance.main.address", false),
         ]))
         .unwrap();
-        assert!(known.has_password);
-        assert_eq!(known.user.as_deref(), Some("app"));
+        assert!(known.has_password());
+        assert_eq!(known.user(), Some("app"));
         let generated = parse_partial_connection_url(&partial(&[
             ("postgres://", true),
             ("aws_db_instance.main.username", false),
@@ -718,11 +857,8 @@ mod tests {
             ("/shop", true),
         ]))
         .unwrap();
-        assert!(!generated.has_password);
-        assert_eq!(
-            generated.user.as_deref(),
-            Some("${aws_db_instance.main.username}")
-        );
+        assert!(!generated.has_password());
+        assert_eq!(generated.user(), Some("${aws_db_instance.main.username}"));
         assert_eq!(first(&generated).0, "${aws_db_instance.main.address}");
     }
 

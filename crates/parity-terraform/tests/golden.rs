@@ -86,7 +86,7 @@ fn dump(env: &Environment) -> String {
                             out,
                             "    connection {} engine {} host {}",
                             connection.var,
-                            connection.engine.as_deref().unwrap_or("-"),
+                            connection.engine().unwrap_or("-"),
                             connection.host().unwrap_or("-")
                         );
                     }
@@ -200,13 +200,10 @@ fn example_app() {
     );
     let connection = &api.containers[0].connections[0];
     assert_eq!(
-        (connection.var.as_str(), connection.engine.as_deref()),
+        (connection.var.as_str(), connection.engine()),
         ("DATABASE_URL", Some("postgres"))
     );
-    assert_eq!(
-        connection.url.as_ref().unwrap().effective_port(),
-        Some(5432)
-    );
+    assert_eq!(connection.url().unwrap().effective_port(), Some(5432));
     let log_level = api.containers[0].env_var("LOG_LEVEL").unwrap();
     assert_eq!(log_level.value.known().unwrap().expose(), "info");
 }

@@ -79,7 +79,7 @@ fn reached_engine<'e>(
         .and_then(|host| engine_behind_host(&env.graph, from, host));
     behind
         .map(str::to_owned)
-        .or_else(|| connection.engine.clone())
+        .or_else(|| connection.engine().map(str::to_owned))
         .map(|engine| (engine, None))
 }
 

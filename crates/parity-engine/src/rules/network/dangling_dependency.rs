@@ -142,12 +142,11 @@ impl Rule for DanglingDependency {
                         if var.value.known().is_none() {
                             continue;
                         }
-                        let Some(url) = connection.and_then(|connection| connection.url.as_ref())
-                        else {
+                        let Some(url) = connection.and_then(parity_model::Connection::url) else {
                             continue;
                         };
-                        for url_host in &url.hosts {
-                            let Some(name) = in_graph_name(&url_host.host, &namespaces) else {
+                        for url_host in url.hosts() {
+                            let Some(name) = in_graph_name(url_host.host, &namespaces) else {
                                 continue;
                             };
                             if provided.contains(&name)
@@ -165,7 +164,7 @@ impl Rule for DanglingDependency {
                                 "`{}` connects to `{name}` (env `{}`: {}://{}{port}) but there is no service `{name}` {}",
                                 service.name,
                                 var.name,
-                                url.scheme,
+                                url.scheme(),
                                 url_host.host,
                                 side_phrase(side)
                             );

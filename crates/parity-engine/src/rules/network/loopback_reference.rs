@@ -104,12 +104,12 @@ fn loopback_reference(
         return None;
     }
     if let Some(url) = url {
-        let host = url.host()?;
-        if !is_loopback_host(&host.host) || is_unspecified(&host.host) {
+        let host = url.host();
+        if !is_loopback_host(host.host) || is_unspecified(host.host) {
             return None;
         }
         return Some(Reference {
-            host: host.host.clone(),
+            host: host.host.to_owned(),
             port: url.effective_port(),
         });
     }
@@ -149,13 +149,13 @@ fn partial_loopback_reference(
         return None;
     }
     let url = url?;
-    let host = url.host()?;
-    if !is_loopback_host(&host.host) || is_unspecified(&host.host) {
+    let host = url.host();
+    if !is_loopback_host(host.host) || is_unspecified(host.host) {
         return None;
     }
     let port_unknown = host.port.is_none() && text.expose_template().contains(":${");
     Some(Reference {
-        host: host.host.clone(),
+        host: host.host.to_owned(),
         port: if port_unknown {
             None
         } else {
@@ -199,7 +199,7 @@ impl LoopbackReference {
             let mut reported = BTreeSet::new();
             for container in &service.containers {
                 for (var, connection) in env_connections(container) {
-                    let url = connection.and_then(|connection| connection.url.as_ref());
+                    let url = connection.and_then(parity_model::Connection::url);
                     let reference = match &var.value {
                         EnvValue::Partial(text) => partial_loopback_reference(&var.name, text, url),
                         other => other.known().and_then(|value| {
@@ -284,7 +284,7 @@ impl LoopbackReference {
                 let Some(value) = var.value.known() else {
                     continue;
                 };
-                let url = connection.and_then(|connection| connection.url.as_ref());
+                let url = connection.and_then(parity_model::Connection::url);
                 let Some(reference) =
                     loopback_reference(&var.name, value.expose(), url, &container.env)
                 else {

@@ -193,7 +193,7 @@ fn why_secret(key: &str, value: &str) -> Option<String> {
         return Some(format!("its value looks like {format}"));
     }
     let url = parse_connection_url(value);
-    if url.as_ref().is_some_and(|url| url.has_password) {
+    if url.as_ref().is_some_and(|url| url.has_password()) {
         return Some("its value looks like a URL with a password".to_owned());
     }
     // A URL without credentials under a secret-looking key (`TOKEN_ENDPOINT`-like names are
@@ -213,7 +213,7 @@ fn why_partly_secret(text: &PartialText) -> Option<String> {
         return Some(format!("its value looks like {format}"));
     }
     parse_partial_connection_url(text)
-        .is_some_and(|url| url.has_password)
+        .is_some_and(|url| url.has_password())
         .then(|| "its value looks like a URL with a password".to_owned())
 }
 
@@ -370,7 +370,7 @@ mod tests {
             return Some(what);
         }
         parse_connection_url(value)
-            .is_some_and(|url| url.has_password)
+            .is_some_and(|url| url.has_password())
             .then_some("a URL with a password")
     }
 

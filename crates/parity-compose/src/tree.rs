@@ -149,7 +149,7 @@ impl Builder<'_> {
                 entries
                     .iter()
                     .map(|entry| Field {
-                        key: entry.key.clone(),
+                        key: String::from(&*entry.key),
                         origin: Origin::new(self.file.clone(), entry.line, entry.column),
                         value: self.build(&entry.value),
                     })
@@ -159,7 +159,7 @@ impl Builder<'_> {
         Val {
             kind,
             origin,
-            tag: node.tag.clone(),
+            tag: node.tag().map(Into::into),
         }
     }
 
@@ -174,10 +174,7 @@ impl Builder<'_> {
             Value::Scalar(scalar) if scalar.text.contains('$') => {
                 Kind::Scalar(self.interpolate(&scalar.text, &origin), true)
             }
-            Value::Scalar(mut scalar) => {
-                scalar.text.shrink_to_fit();
-                Kind::Scalar(scalar.text, scalar.quoted)
-            }
+            Value::Scalar(scalar) => Kind::Scalar(scalar.text.into_string(), scalar.quoted),
             Value::Seq(items) => Kind::Seq(
                 items
                     .into_iter()
@@ -189,7 +186,7 @@ impl Builder<'_> {
                     .into_iter()
                     .map(|entry| Field {
                         origin: Origin::new(self.file.clone(), entry.line, entry.column),
-                        key: entry.key,
+                        key: entry.key.into_string(),
                         value: self.build_owned(entry.value),
                     })
                     .collect(),
@@ -198,7 +195,7 @@ impl Builder<'_> {
         Val {
             kind,
             origin,
-            tag: node.tag,
+            tag: node.tag.map(Into::into),
         }
     }
 

@@ -8,7 +8,7 @@ use parity_model::ArcStr;
 use std::collections::BTreeSet;
 
 use parity_model::{Diagnostic, HostVariable, Origin};
-use parity_source::yaml::{Node, Value};
+use parity_source::yaml::{Node, Tag, Value};
 
 use crate::interpolate::interpolate;
 
@@ -17,8 +17,8 @@ use crate::interpolate::interpolate;
 pub(crate) struct Val {
     pub(crate) kind: Kind,
     pub(crate) origin: Origin,
-    /// The YAML tag as written (`!reset`, `!override`).
-    pub(crate) tag: Option<Box<str>>,
+    /// The YAML tag as written (`!reset`, `!override`); a thin box, as in the YAML tree.
+    pub(crate) tag: Option<Tag>,
 }
 
 /// The shape of a [`Val`].
@@ -159,7 +159,7 @@ impl Builder<'_> {
         Val {
             kind,
             origin,
-            tag: node.tag().map(Into::into),
+            tag: node.tag.clone(),
         }
     }
 
@@ -195,7 +195,7 @@ impl Builder<'_> {
         Val {
             kind,
             origin,
-            tag: node.tag.map(Into::into),
+            tag: node.tag,
         }
     }
 

@@ -8,7 +8,7 @@ use parity_model::ArcStr;
 use std::collections::BTreeSet;
 
 use parity_model::{Diagnostic, HostVariable, Origin};
-use parity_source::yaml::{Node, Value};
+use parity_source::yaml::{Node, Tag, Value};
 
 use crate::interpolate::interpolate;
 
@@ -17,8 +17,8 @@ use crate::interpolate::interpolate;
 pub(crate) struct Val {
     pub(crate) kind: Kind,
     pub(crate) origin: Origin,
-    /// The YAML tag as written (`!reset`, `!override`).
-    pub(crate) tag: Option<Box<str>>,
+    /// The YAML tag as written (`!reset`, `!override`); a thin box, as in the YAML tree.
+    pub(crate) tag: Option<Tag>,
 }
 
 /// The shape of a [`Val`].
@@ -149,7 +149,7 @@ impl Builder<'_> {
                 entries
                     .iter()
                     .map(|entry| Field {
-                        key: entry.key.clone(),
+                        key: String::from(&*entry.key),
                         origin: Origin::new(self.file.clone(), entry.line, entry.column),
                         value: self.build(&entry.value),
                     })
@@ -174,10 +174,7 @@ impl Builder<'_> {
             Value::Scalar(scalar) if scalar.text.contains('$') => {
                 Kind::Scalar(self.interpolate(&scalar.text, &origin), true)
             }
-            Value::Scalar(mut scalar) => {
-                scalar.text.shrink_to_fit();
-                Kind::Scalar(scalar.text, scalar.quoted)
-            }
+            Value::Scalar(scalar) => Kind::Scalar(scalar.text.into_string(), scalar.quoted),
             Value::Seq(items) => Kind::Seq(
                 items
                     .into_iter()
@@ -189,7 +186,7 @@ impl Builder<'_> {
                     .into_iter()
                     .map(|entry| Field {
                         origin: Origin::new(self.file.clone(), entry.line, entry.column),
-                        key: entry.key,
+                        key: entry.key.into_string(),
                         value: self.build_owned(entry.value),
                     })
                     .collect(),

@@ -196,7 +196,7 @@ fn canonical(node: &Node) -> String {
         Value::Map(entries) => {
             let sorted: BTreeMap<&str, String> = entries
                 .iter()
-                .map(|entry| (entry.key.as_str(), canonical(&entry.value)))
+                .map(|entry| (&*entry.key, canonical(&entry.value)))
                 .collect();
             let fields: Vec<String> = sorted
                 .iter()

@@ -399,11 +399,11 @@ fn parse_layer(display: &str, text: &str) -> Result<Layer, PolicyError> {
         return Ok(layer);
     }
     let entries = reader.map(&root, "the policy file")?;
-    if !entries.iter().any(|entry| entry.key == "version") {
+    if !entries.iter().any(|entry| &*entry.key == "version") {
         return Err(reader.error(&root, "missing `version: 1` at the top of the policy file"));
     }
     for entry in entries {
-        match entry.key.as_str() {
+        match &*entry.key {
             "version" => reader.version(&entry.value)?,
             "rules" => reader.rules(&entry.value, &mut layer)?,
             "select" => {
@@ -557,7 +557,7 @@ impl Reader<'_> {
             return Ok(());
         }
         for entry in self.map(node, "`allow`")? {
-            match entry.key.as_str() {
+            match &*entry.key {
                 "image-tags" => {
                     for item in self.optional_seq(&entry.value, "`allow.image-tags`")? {
                         let mut allowed = self.suppress_entry(
@@ -629,11 +629,11 @@ impl Reader<'_> {
             origin: Origin::new(self.file.into(), item.line, item.column),
         };
         for entry in entries {
-            if !keys.contains(&entry.key.as_str()) {
+            if !keys.contains(&&*entry.key) {
                 return Err(self.key_error(entry, &entry.key, what, keys));
             }
             let value = &entry.value;
-            match entry.key.as_str() {
+            match &*entry.key {
                 "rule" => {
                     let name = self.string(value, "`rule`")?;
                     let rule = find_rule(name).ok_or_else(|| {
@@ -742,7 +742,7 @@ impl Reader<'_> {
             return Ok(());
         }
         for entry in self.map(node, "`ignore`")? {
-            match entry.key.as_str() {
+            match &*entry.key {
                 "services" => {
                     // Service names are matched lower-cased, so patterns are too.
                     layer.ignore_services.extend(self.globs(
@@ -799,7 +799,7 @@ impl Reader<'_> {
             let mut local = None;
             let mut prod = None;
             for entry in entries {
-                match entry.key.as_str() {
+                match &*entry.key {
                     "local" => local = Some(self.string(&entry.value, "`local`")?),
                     "prod" => prod = Some(self.string(&entry.value, "`prod`")?),
                     other => {

@@ -33,14 +33,14 @@ fn to_json(node: &Node) -> Value {
             } else if let Some(number) = node.as_i64() {
                 Value::from(number)
             } else {
-                Value::String(scalar.text.clone())
+                Value::String(String::from(&*scalar.text))
             }
         }
         Yaml::Seq(items) => Value::Array(items.iter().map(to_json).collect()),
         Yaml::Map(entries) => Value::Object(
             entries
                 .iter()
-                .map(|entry| (entry.key.clone(), to_json(&entry.value)))
+                .map(|entry| (String::from(&*entry.key), to_json(&entry.value)))
                 .collect::<Map<_, _>>(),
         ),
     }

@@ -68,7 +68,7 @@ pub(crate) fn read_secret(
             }
         };
         entries.push((
-            entry.key.as_str().into(),
+            (&*entry.key).into(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
         ));
     }
@@ -78,7 +78,7 @@ pub(crate) fn read_secret(
             continue;
         };
         entries.push((
-            entry.key.as_str().into(),
+            (&*entry.key).into(),
             (SensitiveText::secret(value), cx.at_entry(entry)),
         ));
     }

@@ -107,7 +107,7 @@ fn read_object(
     let metadata = root.get("metadata");
     cx.map(metadata, "metadata");
     let metadata_entries = metadata.and_then(Node::as_map).unwrap_or(&[]);
-    let name_entry = metadata_entries.iter().find(|entry| entry.key == "name");
+    let name_entry = metadata_entries.iter().find(|entry| &*entry.key == "name");
     let kind_entry = root.entry("kind");
     let name = match name_entry.map(|entry| cx.text(Some(&entry.value), "metadata.name")) {
         Some(Some(name)) if !name.is_empty() => name.to_owned(),
@@ -230,7 +230,7 @@ fn read_service_spec(cx: &mut Cx<'_>, root: &Node, resource: &mut Resource) {
             continue;
         };
         let target = match item.get("targetPort").map(|node| &node.value) {
-            Some(Value::Scalar(scalar)) => scalar.text.clone(),
+            Some(Value::Scalar(scalar)) => String::from(&*scalar.text),
             _ => port.to_string(),
         };
         resource.ports.push((port, target));

@@ -138,8 +138,10 @@ impl Cx<'_> {
         let mut out = Vec::new();
         for entry in self.map(node, path) {
             match &entry.value.value {
-                Value::Scalar(scalar) => out.push((entry.key.clone(), scalar.text.clone())),
-                Value::Null => out.push((entry.key.clone(), String::new())),
+                Value::Scalar(scalar) => {
+                    out.push((String::from(&*entry.key), String::from(&*scalar.text)))
+                }
+                Value::Null => out.push((String::from(&*entry.key), String::new())),
                 _ => {
                     let entry_path = format!("{path}.{}", entry.key);
                     self.wrong_type(&entry.value, "a string", &entry_path);

@@ -80,7 +80,7 @@ fn ingress_backend(cx: &mut Cx<'_>, backend: &Node) -> Option<Backend> {
 
 fn scalar_text(node: &Node) -> Option<String> {
     match &node.value {
-        Value::Scalar(scalar) if !scalar.text.is_empty() => Some(scalar.text.clone()),
+        Value::Scalar(scalar) if !scalar.text.is_empty() => Some(String::from(&*scalar.text)),
         _ => None,
     }
 }

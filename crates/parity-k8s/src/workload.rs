@@ -332,7 +332,10 @@ fn read_container(
     probes.sort_by_key(|entry| (entry.line, entry.column));
     if let Some(first) = probes.first() {
         container.healthcheck = Some(Healthcheck {
-            kinds: probes.iter().map(|entry| entry.key.clone()).collect(),
+            kinds: probes
+                .iter()
+                .map(|entry| String::from(&*entry.key))
+                .collect(),
             disabled: false,
             origin: cx.at_entry(first),
         });

@@ -58,8 +58,79 @@ pub struct Node {
     pub line: u32,
     /// 1-based column.
     pub column: u32,
-    /// The node's tag as written (`!reset`, `!!str`), when it has one.
-    pub tag: Option<Box<str>>,
+    /// The node's tag as written (`!reset`, `!!str`), when it has one; read it with
+    /// [`Node::tag`].
+    pub tag: Option<Tag>,
+}
+
+/// A node's tag as written (`!reset`, `!!str`).
+///
+/// Almost no node has a tag, so the text sits behind one more pointer: an `Option<Tag>` is
+/// 8 bytes in every node instead of the 16 of an `Option<Box<str>>`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Tag(Box<Box<str>>);
+
+impl Tag {
+    /// The tag's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Tag {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Tag {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Tag {
+    fn from(text: &str) -> Self {
+        Self(Box::new(text.into()))
+    }
+}
+
+impl From<String> for Tag {
+    fn from(text: String) -> Self {
+        Self(Box::new(text.into_boxed_str()))
+    }
+}
+
+impl From<Tag> for Box<str> {
+    fn from(tag: Tag) -> Self {
+        *tag.0
+    }
+}
+
+impl PartialEq<str> for Tag {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Tag {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The value of a [`Node`].
@@ -78,8 +149,9 @@ pub enum Value {
 /// A scalar's text and whether it was quoted (quoted scalars are always strings).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scalar {
-    /// The text after YAML unescaping and folding.
-    pub text: String,
+    /// The text after YAML unescaping and folding (exact size: a whole file's scalars can be
+    /// alive at once).
+    pub text: Box<str>,
     /// Written in quotes or as a block scalar: never a number, boolean or null.
     pub quoted: bool,
 }
@@ -88,7 +160,7 @@ pub struct Scalar {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// The key's text.
-    pub key: String,
+    pub key: Box<str>,
     /// 1-based line of the key.
     pub line: u32,
     /// 1-based column of the key.
@@ -234,11 +306,11 @@ enum Frame {
         node: Node,
         entries: Vec<Entry>,
         merges: Vec<Node>,
-        key: Option<(String, u32, u32, bool)>,
+        key: Option<(Box<str>, u32, u32, bool)>,
         anchor: usize,
         /// Key positions in `entries`, built once a mapping grows past
         /// [`INDEXED_MAPPING_LEN`] so duplicate detection stays linear on huge mappings.
-        index: Option<HashMap<String, usize>>,
+        index: Option<HashMap<Box<str>, usize>>,
     },
 }
 
@@ -256,8 +328,8 @@ fn position(span: &Span) -> (u32, u32) {
     (span.start.line() as u32, span.start.col() as u32 + 1)
 }
 
-fn tag_text(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Box<str>> {
-    tag.map(|tag| format!("{}{}", tag.handle, tag.suffix).into_boxed_str())
+fn tag_text(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<Tag> {
+    tag.map(|tag| Tag::from(format!("{}{}", tag.handle, tag.suffix)))
 }
 
 impl Builder {
@@ -294,7 +366,7 @@ impl Builder {
                     Value::Null
                 } else {
                     Value::Scalar(Scalar {
-                        text: text.into_owned(),
+                        text: text.into_owned().into_boxed_str(),
                         quoted: quoted || explicit_string,
                     })
                 };
@@ -450,7 +522,7 @@ impl Builder {
                 None => {
                     let text = match node.value {
                         Value::Scalar(scalar) => scalar.text,
-                        Value::Null => String::new(),
+                        Value::Null => Box::default(),
                         _ => {
                             return Err(YamlError {
                                 line: node.line,
@@ -461,7 +533,7 @@ impl Builder {
                             });
                         }
                     };
-                    let is_merge = text == "<<" && plain_scalar == Some(true);
+                    let is_merge = &*text == "<<" && plain_scalar == Some(true);
                     *key = Some((text, node.line, node.column, is_merge));
                     Ok(())
                 }
@@ -512,7 +584,7 @@ impl Builder {
                     if let Some(index) = index {
                         index.insert(text.clone(), entries.len());
                     } else if entries.len() + 1 == INDEXED_MAPPING_LEN {
-                        let mut built: HashMap<String, usize> = entries
+                        let mut built: HashMap<Box<str>, usize> = entries
                             .iter()
                             .enumerate()
                             .map(|(position, entry)| (entry.key.clone(), position))
@@ -546,7 +618,7 @@ fn apply_merges(entries: &mut Vec<Entry>, merges: Vec<Node>) {
     if merges.is_empty() {
         return;
     }
-    let mut seen: std::collections::HashSet<String> =
+    let mut seen: std::collections::HashSet<Box<str>> =
         entries.iter().map(|e| e.key.clone()).collect();
     for merge in merges {
         if let Value::Map(merged) = merge.value {
@@ -627,9 +699,14 @@ impl Node {
         matches!(self.value, Value::Null)
     }
 
+    /// The node's tag as written (`!reset`, `!!str`), when it has one.
+    pub fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
     /// The entry for `key`, when this is a mapping that has it.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?.iter().find(|entry| entry.key == key)
+        self.as_map()?.iter().find(|entry| &*entry.key == key)
     }
 
     /// The value for `key`, when this is a mapping that has it.
@@ -648,7 +725,7 @@ impl Node {
             Value::Scalar(Scalar {
                 text,
                 quoted: false,
-            }) => match text.as_str() {
+            }) => match &**text {
                 "true" | "True" | "TRUE" => Some(true),
                 "false" | "False" | "FALSE" => Some(false),
                 _ => None,

@@ -26,7 +26,7 @@ proptest! {
         let map = root.as_map().unwrap();
         prop_assert_eq!(map.len(), entries.len());
         for (index, (entry, (key, value))) in map.iter().zip(&entries).enumerate() {
-            prop_assert_eq!(&entry.key, key);
+            prop_assert_eq!(&*entry.key, key.as_str());
             prop_assert_eq!(entry.value.as_str(), Some(value.as_str()));
             prop_assert_eq!(entry.line as usize, index + 1);
         }

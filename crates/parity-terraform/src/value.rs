@@ -399,10 +399,10 @@ pub(crate) fn from_yaml(node: &parity_source::yaml::Node) -> Value {
     use parity_source::yaml::Value as Yaml;
     match &node.value {
         Yaml::Null => Value::Null,
-        Yaml::Scalar(scalar) if scalar.quoted => Value::String(scalar.text.clone()),
+        Yaml::Scalar(scalar) if scalar.quoted => Value::String(String::from(&*scalar.text)),
         // Terraform's YAML reader types plain scalars the YAML 1.1 way (`yes`, `on`, `y` are
         // true; `0x1F` and `0o17` are numbers; `012` is twelve), checked against `yamldecode`.
-        Yaml::Scalar(scalar) => match scalar.text.as_str() {
+        Yaml::Scalar(scalar) => match &*scalar.text {
             "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
                 Value::Bool(true)
             }
@@ -432,7 +432,7 @@ pub(crate) fn from_yaml(node: &parity_source::yaml::Node) -> Value {
         Yaml::Map(entries) => Value::Object(
             entries
                 .iter()
-                .map(|entry| (entry.key.clone(), from_yaml(&entry.value)))
+                .map(|entry| (String::from(&*entry.key), from_yaml(&entry.value)))
                 .collect(),
         ),
     }

@@ -58,7 +58,7 @@ fn string_map_json(node: &Node) -> String {
     let mut sorted: BTreeMap<&str, &str> = BTreeMap::new();
     for entry in node.as_map().unwrap_or(&[]) {
         let value = match &entry.value.value {
-            Value::Scalar(scalar) => scalar.text.as_str(),
+            Value::Scalar(scalar) => &*scalar.text,
             _ => "",
         };
         sorted.insert(&entry.key, value);

@@ -180,7 +180,7 @@ impl Resource {
         let at = Pos::of(&self.object);
         if let Some(node) = tree::path_mut(&mut self.object, &["metadata", "name"]) {
             node.value = Value::Scalar(yaml::Scalar {
-                text: name,
+                text: name.into(),
                 quoted: true,
             });
         } else if let Some(metadata) = tree::map_at(&mut self.object, &["metadata"], true, at) {
@@ -503,8 +503,8 @@ impl Builder {
     /// Runs one kustomization's steps over `resources`.
     fn apply(&mut self, root: &Node, dir: &Path, resources: &mut Vec<Resource>) {
         for entry in root.as_map().unwrap_or(&[]) {
-            if !SUPPORTED_FIELDS.contains(&entry.key.as_str()) {
-                let message = if entry.key == "helmCharts" {
+            if !SUPPORTED_FIELDS.contains(&&*entry.key) {
+                let message = if &*entry.key == "helmCharts" {
                     "`helmCharts` are not rendered by parity: pipe `kustomize build --enable-helm` into `parity diff LOCAL -` to compare them".to_owned()
                 } else {
                     format!(
@@ -832,9 +832,9 @@ impl Builder {
                 for entry in entries {
                     match &entry.value.value {
                         Value::Scalar(scalar) => {
-                            pairs.push((entry.key.clone(), scalar.text.clone()))
+                            pairs.push((String::from(&*entry.key), String::from(&*scalar.text)))
                         }
-                        Value::Null => pairs.push((entry.key.clone(), String::new())),
+                        Value::Null => pairs.push((String::from(&*entry.key), String::new())),
                         _ => {
                             let message = format!(
                                 "expected a string for `{field}.{}`, found {}",

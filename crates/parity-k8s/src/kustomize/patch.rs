@@ -75,7 +75,7 @@ pub(crate) fn strategic_merge(target: &mut Node, patch: &Node, built_in: bool) {
         return;
     }
     for entry in entries {
-        let key = entry.key.as_str();
+        let key = &*entry.key;
         if key.starts_with('$') {
             continue;
         }
@@ -129,7 +129,7 @@ pub(crate) fn strategic_merge(target: &mut Node, patch: &Node, built_in: bool) {
 
 fn set_key_position(target: &mut Node, key: &str, line: u32, column: u32) {
     if let Value::Map(entries) = &mut target.value
-        && let Some(entry) = entries.iter_mut().find(|entry| entry.key == key)
+        && let Some(entry) = entries.iter_mut().find(|entry| &*entry.key == key)
     {
         entry.line = line;
         entry.column = column;
@@ -193,7 +193,7 @@ fn child_mut<'a>(node: &'a mut Node, step: &str) -> Option<&'a mut Node> {
     match &mut node.value {
         Value::Map(entries) => entries
             .iter_mut()
-            .find(|entry| entry.key == step)
+            .find(|entry| &*entry.key == step)
             .map(|entry| &mut entry.value),
         Value::Seq(items) => step
             .parse::<usize>()

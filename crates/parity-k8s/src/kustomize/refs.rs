@@ -37,7 +37,8 @@ pub(crate) fn fix_references(resources: &mut [Resource]) {
             };
             let matches = |candidate: &&Referable| {
                 candidate.kind == target_kind
-                    && (candidate.name == scalar.text || candidate.names.contains(&scalar.text))
+                    && (candidate.name == *scalar.text
+                        || candidate.names.iter().any(|name| *name == *scalar.text))
             };
             let same_namespace = referables
                 .iter()
@@ -45,7 +46,7 @@ pub(crate) fn fix_references(resources: &mut [Resource]) {
                 .find(|candidate| candidate.namespace == namespace);
             let found = same_namespace.or_else(|| referables.iter().find(matches));
             if let Some(found) = found {
-                scalar.text.clone_from(&found.name);
+                scalar.text = found.name.as_str().into();
             }
         });
     }

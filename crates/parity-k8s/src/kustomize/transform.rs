@@ -365,8 +365,7 @@ fn rewrite_images(node: &mut Node, change: &ImageChange<'_>) -> usize {
     match &mut node.value {
         Value::Map(entries) => {
             for entry in entries {
-                let is_container_list =
-                    matches!(entry.key.as_str(), "containers" | "initContainers");
+                let is_container_list = matches!(&*entry.key, "containers" | "initContainers");
                 if is_container_list && let Value::Seq(items) = &mut entry.value.value {
                     for item in items.iter_mut() {
                         let current = tree::text(item.get("image")).map(str::to_owned);

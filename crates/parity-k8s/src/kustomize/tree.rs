@@ -40,7 +40,7 @@ pub(crate) fn node(value: Value, at: Pos) -> Node {
 pub(crate) fn string(text: &str, at: Pos) -> Node {
     node(
         Value::Scalar(Scalar {
-            text: text.to_owned(),
+            text: text.into(),
             quoted: true,
         }),
         at,
@@ -60,7 +60,7 @@ pub(crate) fn get_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node>
     match &mut node.value {
         Value::Map(entries) => entries
             .iter_mut()
-            .find(|entry| entry.key == key)
+            .find(|entry| &*entry.key == key)
             .map(|entry| &mut entry.value),
         _ => None,
     }
@@ -76,11 +76,11 @@ pub(crate) fn set(node: &mut Node, key: &str, value: Node) {
         node.value = Value::Map(Vec::new());
     }
     if let Value::Map(entries) = &mut node.value {
-        if let Some(entry) = entries.iter_mut().find(|entry| entry.key == key) {
+        if let Some(entry) = entries.iter_mut().find(|entry| &*entry.key == key) {
             entry.value = value;
         } else {
             entries.push(Entry {
-                key: key.to_owned(),
+                key: key.into(),
                 line: value.line,
                 column: value.column,
                 value,
@@ -96,7 +96,7 @@ pub(crate) fn set_moved(node: &mut Node, key: &str, value: Node) {
     let (line, column) = (value.line, value.column);
     set(node, key, value);
     if let Value::Map(entries) = &mut node.value
-        && let Some(entry) = entries.iter_mut().find(|entry| entry.key == key)
+        && let Some(entry) = entries.iter_mut().find(|entry| &*entry.key == key)
     {
         entry.line = line;
         entry.column = column;
@@ -106,7 +106,7 @@ pub(crate) fn set_moved(node: &mut Node, key: &str, value: Node) {
 pub(crate) fn remove(node: &mut Node, key: &str) -> Option<Node> {
     match &mut node.value {
         Value::Map(entries) => {
-            let index = entries.iter().position(|entry| entry.key == key)?;
+            let index = entries.iter().position(|entry| &*entry.key == key)?;
             Some(entries.remove(index).value)
         }
         _ => None,

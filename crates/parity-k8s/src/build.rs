@@ -107,8 +107,9 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     // same order as the nodes and edges have always been added.
     let index = SourceIndex::new(&objects);
     // Each workload's env is resolved on its own (rayon; results in object order, so the
-    // diagnostics and the graph do not depend on thread timing).
-    let mut workload_envs: Vec<Option<WorkloadEnv>> = objects
+    // diagnostics and the graph do not depend on thread timing). Boxed: one slot per object,
+    // and most objects are not workloads.
+    let mut workload_envs: Vec<Option<Box<WorkloadEnv>>> = objects
         .par_iter()
         .zip(plans.into_par_iter())
         .map(|(object, plans)| {
@@ -128,11 +129,11 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
                     sources.insert(source_position);
                 }
             }
-            Some(WorkloadEnv {
+            Some(Box::new(WorkloadEnv {
                 containers,
                 sources,
                 diagnostics,
-            })
+            }))
         })
         .collect();
     // Per workload: the resolved env and unresolved `envFrom` sources of each container.
@@ -274,8 +275,9 @@ pub(crate) fn build(files: Vec<ParsedFile>, env: &mut Environment) {
     for object in objects {
         let node = match object.body {
             Body::Workload(workload) => env.graph.add(Node::from(workload.service)),
-            Body::Config(source) => env.graph.add(Node::from(*source)),
-            Body::Resource { resource, .. } => env.graph.add(Node::from(*resource)),
+            // Already boxed: the box moves into the node as it is.
+            Body::Config(source) => env.graph.add(Node::ConfigSource(source)),
+            Body::Resource { resource, .. } => env.graph.add(Node::Resource(resource)),
         };
         node_of.push(node);
     }

@@ -68,19 +68,20 @@ impl ParsedFile {
 /// One Kubernetes object read from a file.
 #[derive(Debug, Clone)]
 pub struct K8sObject {
-    /// `apiVersion` as written.
-    pub api_version: String,
-    /// `kind` as written.
-    pub kind: String,
+    /// `apiVersion` as written (shared by the objects of one file that write the same).
+    pub api_version: ArcStr,
+    /// `kind` as written (shared like `api_version`).
+    pub kind: ArcStr,
     /// `metadata.name`.
     pub name: String,
-    /// `metadata.namespace`, when set.
-    pub namespace: Option<String>,
+    /// `metadata.namespace`, when set (shared like `api_version`).
+    pub namespace: Option<ArcStr>,
     /// Where the object is named (the `name:` key under `metadata`, or `kind:` without one).
     pub origin: Origin,
     /// For rendered Helm output: the chart template the object came from, as the
     /// `# Source: chart/templates/x.yaml` comment before its document names it.
-    pub helm_source: Option<String>,
+    /// Shared by the documents one template renders.
+    pub helm_source: Option<ArcStr>,
     body: object::Body,
 }
 

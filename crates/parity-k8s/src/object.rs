@@ -190,13 +190,17 @@ fn read_object(
             }
         }
     };
+    // Every object of a file repeats these: one string each per file, not per object (the
+    // parsed objects all wait for the graph, the peak of a large load).
     Some(K8sObject {
-        api_version: api_version.to_owned(),
-        kind: kind.to_owned(),
+        api_version: cx.shared.get(api_version),
+        kind: cx.shared.get(kind),
         name,
-        namespace,
+        namespace: namespace
+            .as_deref()
+            .map(|namespace| cx.shared.get(namespace)),
         origin,
-        helm_source: helm_source.map(str::to_owned),
+        helm_source: helm_source.map(|source| cx.shared.get(source)),
         body,
     })
 }

@@ -650,6 +650,40 @@ fn duplicate_objects_keep_the_last() {
 }
 
 #[test]
+fn interleaved_duplicates_keep_each_last_and_warn_in_file_order() {
+    let doc = |name: &str, value: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}}}\ndata: {{x: '{value}'}}\n"
+        )
+    };
+    let text = [
+        doc("a", "1"),
+        doc("b", "1"),
+        doc("a", "2"),
+        doc("b", "2"),
+        doc("a", "3"),
+    ]
+    .join("---\n");
+    let env = load_text(&text);
+    let values: Vec<(&str, &str)> = env
+        .graph
+        .config_sources()
+        .map(|(_, source)| (source.name.as_str(), source.entries["x"].0.expose()))
+        .collect();
+    assert_eq!(values, [("b", "2"), ("a", "3")]);
+    let lines: Vec<String> = diagnostics(&env)
+        .iter()
+        .map(|line| {
+            line.split(" duplicate")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(lines, ["warning 13:12", "warning 18:12", "warning 23:12"]);
+}
+
+#[test]
 fn is_k8s_document_needs_api_version_and_kind() {
     let doc = |text| {
         parity_source::yaml::parse_document(text, parity_source::yaml::Limits::default()).unwrap()

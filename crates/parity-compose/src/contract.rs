@@ -4,10 +4,9 @@
 //! in the parent folders up to the top of the git repository, and read with the same dotenv
 //! rules as `.env`, since it is a dotenv file with placeholder values.
 
-use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
 
-use parity_model::{Diagnostic, EnvContract, Environment, Origin};
+use parity_model::{ArcStr, Diagnostic, EnvContract, Environment, Origin};
 use parity_source::{DEFAULT_MAX_FILE_BYTES, read_text};
 
 use crate::dotenv::parse_dotenv;

@@ -4,10 +4,9 @@
 //! files (overrides, `extends`), so each value here carries a full [`Origin`] and the origin of
 //! the value that wins a merge is the one reported.
 
-use parity_model::ArcStr;
 use std::collections::BTreeSet;
 
-use parity_model::{Diagnostic, HostVariable, Origin};
+use parity_model::{ArcStr, Diagnostic, HostVariable, Origin};
 use parity_source::yaml::{Node, Tag, Value};
 
 use crate::interpolate::interpolate;

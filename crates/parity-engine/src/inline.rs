@@ -5,9 +5,7 @@
 //! markers on the [`Environment`](parity_model::Environment), and the engine matches them to
 //! findings by line in [`crate::suppress`].
 
-use parity_model::ArcStr;
-
-use parity_model::{InlineIgnore, Origin};
+use parity_model::{ArcStr, InlineIgnore, Origin};
 
 /// What starts a marker, after the comment's `#` and optional spaces.
 const MARKER: &str = "parity:";

@@ -8,13 +8,12 @@
 
 #![allow(clippy::print_stderr)]
 
-use parity_model::ArcStr;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, check};
-use parity_model::{Environment, PairedBy, Report};
+use parity_model::{ArcStr, Environment, PairedBy, Report};
 
 mod common;
 use common::files_under;

@@ -10,14 +10,13 @@
 //!
 //! Adding a rule or a case needs no new test function.
 
-use parity_model::ArcStr;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, RULES, check, find_rule};
-use parity_model::{DiagnosticLevel, Environment, Report};
+use parity_model::{ArcStr, DiagnosticLevel, Environment, Report};
 
 mod common;
 use common::files_under;

@@ -31,9 +31,7 @@ mod read;
 mod route;
 mod workload;
 
-use parity_model::ArcStr;
-
-use parity_model::{Diagnostic, Environment, Origin, SharedText};
+use parity_model::{ArcStr, Diagnostic, Environment, Origin, SharedText};
 use parity_source::yaml::{self, Node};
 
 pub use discover::{discover, discover_candidates};

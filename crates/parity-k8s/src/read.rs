@@ -1,8 +1,7 @@
 //! Typed reads from the YAML tree that turn a wrong type into an error diagnostic at that node
 //! and hand back an empty value, so one bad field never stops the rest of the object from loading.
 
-use parity_model::ArcStr;
-use parity_model::SortedMap;
+use parity_model::{ArcStr, SortedMap};
 
 use parity_model::{Diagnostic, Origin, SharedText};
 use parity_source::yaml::{Entry, Node, Value};

@@ -5,10 +5,9 @@
 
 #![allow(clippy::print_stderr, clippy::unwrap_used)]
 
-use parity_model::ArcStr;
 use std::path::Path;
 
-use parity_model::{DiagnosticLevel, Edge, Environment};
+use parity_model::{ArcStr, DiagnosticLevel, Edge, Environment};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
 

@@ -5,11 +5,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use parity_model::ArcStr;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use parity_model::{Environment, Node, ResourceGraph};
+use parity_model::{ArcStr, Environment, Node, ResourceGraph};
 
 fn load_case(dir: &Path) -> Environment {
     let mut paths: Vec<_> = std::fs::read_dir(dir)

@@ -1,12 +1,11 @@
 //! The Rego policies shipped under `policies/`: their `*_test.rego` tests pass when run through
 //! regorus, and they produce findings end to end on the example app.
 
-use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
 
 use parity_compose::ComposeOptions;
 use parity_engine::{Policy, check_with};
-use parity_model::{Environment, Severity};
+use parity_model::{ArcStr, Environment, Severity};
 use parity_rego::{RegoPolicies, run_tests};
 
 fn repository() -> PathBuf {

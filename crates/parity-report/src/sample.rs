@@ -4,11 +4,9 @@
 //! `db`, and a `migrate` Job. `api` pairs with `api-prod` by normalised name, `db` by exact name;
 //! `worker` exists only locally and `migrate` only in prod.
 
-use parity_model::ArcStr;
-
 use parity_model::{
-    Diagnostic, Finding, Location, Origin, Pair, PairedBy, Report, RuleFamily, RuleMeta, Severity,
-    Side, SideDiagnostic, SideSummary, Topology, TopologyService,
+    ArcStr, Diagnostic, Finding, Location, Origin, Pair, PairedBy, Report, RuleFamily, RuleMeta,
+    Severity, Side, SideDiagnostic, SideSummary, Topology, TopologyService,
 };
 
 pub(crate) fn report() -> Report {

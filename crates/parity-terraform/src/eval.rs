@@ -5,7 +5,6 @@
 //! through a [`Context`] (the module being evaluated); `for` and template `for` variables,
 //! `each` and `count` live in the [`Scope`].
 
-use parity_model::ArcStr;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -15,7 +14,7 @@ use hcl::edit::expr::{
     BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
 };
 use hcl::edit::template::{Directive, Element, Template};
-use parity_model::Origin;
+use parity_model::{ArcStr, Origin};
 
 use crate::functions;
 use crate::heredoc;

@@ -3,13 +3,12 @@
 //! table, `crates/parity-conformance/src/terraform/expressions.txt`); an unknown argument makes
 //! the result unknown.
 
-use parity_model::ArcStr;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
-use parity_model::Origin;
+use parity_model::{ArcStr, Origin};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::eval::{EvalError, EvalResult, Scope, SourceFile, to_bool, to_number};

@@ -24,12 +24,11 @@ mod show_json;
 mod types;
 mod value;
 
-use parity_model::ArcStr;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use parity_model::{Diagnostic, Environment, Origin};
+use parity_model::{ArcStr, Diagnostic, Environment, Origin};
 
 pub use functions::FUNCTIONS;
 pub use parity_model::UNKNOWN_REGISTRY;

@@ -2,7 +2,6 @@
 //! locals on demand (in dependency order, cycles reported by name), local modules with their
 //! inputs, and resources expanded by `count` and `for_each`.
 
-use parity_model::ArcStr;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -11,7 +10,7 @@ use std::rc::Rc;
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Attribute, Block, Body, Structure};
-use parity_model::{Diagnostic, Origin};
+use parity_model::{ArcStr, Diagnostic, Origin};
 
 use crate::eval::{Context, EvalError, EvalResult, Scope, SourceFile};
 use crate::types::{TypeConstraint, convert};

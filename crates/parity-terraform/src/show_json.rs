@@ -2,10 +2,9 @@
 //! module tree of resources with their attribute values. Values a plan does not know yet are
 //! absent there, so they simply do not show up in the model.
 
-use parity_model::ArcStr;
 use std::collections::BTreeMap;
 
-use parity_model::{Diagnostic, Environment, Origin};
+use parity_model::{ArcStr, Diagnostic, Environment, Origin};
 
 use crate::eval::SourceFile;
 use crate::mapping::map_resources;

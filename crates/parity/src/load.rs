@@ -1,10 +1,9 @@
 //! Deciding what a root holds and loading it with the right loader.
 
-use parity_model::ArcStr;
 use std::path::{Path, PathBuf};
 
 use parity_compose::ComposeOptions;
-use parity_model::{Diagnostic, Environment, Origin};
+use parity_model::{ArcStr, Diagnostic, Environment, Origin};
 use parity_source::yaml;
 use rayon::prelude::*;
 

@@ -7,11 +7,10 @@
 //! that share files are overlays of one base: they are different environments, and merging them
 //! into one would report drift between them, so they are refused with an error naming them.
 
-use parity_model::ArcStr;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use parity_model::{Diagnostic, Origin};
+use parity_model::{ArcStr, Diagnostic, Origin};
 
 use super::{Rendering, render};
 use crate::ParsedFile;

@@ -24,11 +24,10 @@ mod refs;
 mod transform;
 mod tree;
 
-use parity_model::ArcStr;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use parity_model::{Diagnostic, Origin};
+use parity_model::{ArcStr, Diagnostic, Origin};
 use parity_source::yaml::{self, Node, Value};
 
 use crate::{K8sObject, ParsedFile, kinds, object, read};
